@@ -1,0 +1,357 @@
+"""The ``workbench`` command: parses arguments, calls the service layer, prints results.
+
+Errors become one clear message on stderr and an exit code: 2 for bad input (nothing
+was started), 1 for runs that failed.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from pydantic import ValidationError
+
+from workbench.config import Settings
+from workbench.db import current_revision, display_url, head_revision, upgrade
+from workbench.exceptions import InvalidInput, RunsFailed, WorkbenchError
+from workbench.service import Workbench
+from workbench.workspace import init_workspace
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def handle_errors(func: F) -> F:
+    """Turn workbench errors into a message on stderr and the error's exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except InvalidInput as exc:
+            click.secho(f"error: {len(exc.problems)} problem(s) found:", fg="red", err=True)
+            for problem in exc.problems:
+                click.echo(f"  {problem}", err=True)
+            sys.exit(exc.exit_code)
+        except WorkbenchError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _service(ctx: click.Context) -> Workbench:
+    service: Workbench = ctx.obj
+    return service
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="WORKBENCH_HOME",
+    help="Workspace root. Default: the nearest folder with case_studies/ and templates/.",
+)
+@click.option("--db-url", envvar="WORKBENCH_DB_URL", help="Database URL (default: SQLite).")
+@click.version_option(package_name="almp-workbench")
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None, db_url: str | None) -> None:
+    """ALMP co-design workbench: case studies, templated notebook runs and their records."""
+    overrides: dict[str, Any] = {}
+    if home is not None:
+        overrides["home"] = home
+    if db_url:
+        overrides["db_url"] = db_url
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        raise click.UsageError(f"invalid settings: {exc}") from None
+    ctx.obj = Workbench(settings)
+    ctx.call_on_close(ctx.obj.close)
+
+
+@cli.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@handle_errors
+def init_cmd(directory: Path) -> None:
+    """Create a new workspace in DIRECTORY from the packaged templates and demo data."""
+    for path in init_workspace(directory):
+        click.echo(f"created {path}")
+    settings = Settings(home=directory)
+    upgrade(settings.database_url)
+    click.echo(f"database ready at {display_url(settings.database_url)}")
+
+
+# -- case studies ---------------------------------------------------------------------
+@cli.group("case")
+def case_group() -> None:
+    """List, create and validate case studies."""
+
+
+@case_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+@handle_errors
+def case_list(ctx: click.Context, as_json: bool) -> None:
+    """List the case studies of the workspace."""
+    cases = _service(ctx).list_cases()
+    if as_json:
+        click.echo(json.dumps([c.__dict__ for c in cases], indent=2))
+        return
+    if not cases:
+        click.echo("no case studies yet: create one with `workbench case new`")
+        return
+    rows = [
+        (
+            c.slug,
+            c.region,
+            c.sector,
+            ",".join(c.target_groups),
+            ",".join(c.templates),
+            c.problem or c.title,
+        )
+        for c in cases
+    ]
+    click.echo(_table(rows, ("slug", "region", "sector", "target groups", "templates", "title")))
+
+
+@case_group.command("new")
+@click.argument("slug")
+@click.option("--region", required=True, help="NUTS region code, e.g. ES51.")
+@click.option("--sector", required=True, help="NACE Rev. 2 section letter, e.g. C.")
+@click.option(
+    "--target-group",
+    "target_groups",
+    multiple=True,
+    default=("youth",),
+    show_default=True,
+    help="Target group (repeatable).",
+)
+@click.option(
+    "--template",
+    "templates",
+    multiple=True,
+    help="Template to run (repeatable). Default: all templates.",
+)
+@click.option("--title", help="Title of the case study.")
+@click.pass_context
+@handle_errors
+def case_new(
+    ctx: click.Context,
+    slug: str,
+    region: str,
+    sector: str,
+    target_groups: tuple[str, ...],
+    templates: tuple[str, ...],
+    title: str | None,
+) -> None:
+    """Write a valid skeleton case study SLUG."""
+    path = _service(ctx).new_case(
+        slug,
+        region=region,
+        sector=sector.upper(),
+        target_groups=target_groups,
+        templates=templates or None,
+        title=title,
+    )
+    click.echo(f"created {path}")
+
+
+@case_group.command("validate")
+@click.argument("slugs", nargs=-1)
+@click.pass_context
+@handle_errors
+def case_validate(ctx: click.Context, slugs: tuple[str, ...]) -> None:
+    """Validate case studies (all by default): YAML, region, templates, parameters, data."""
+    specs = _service(ctx).validate_cases(slugs)
+    cases = sorted({s.case_slug for s in specs})
+    click.echo(
+        f"ok: {len(cases)} case stud{'y' if len(cases) == 1 else 'ies'}, "
+        f"{len(specs)} run(s) planned"
+    )
+    for spec in specs:
+        click.echo(f"  {spec.case_slug} / {spec.template}  hash {spec.content_hash[:12]}")
+
+
+# -- templates ------------------------------------------------------------------------
+@cli.group("templates")
+def templates_group() -> None:
+    """List templates and show their parameter schemas."""
+
+
+@templates_group.command("list")
+@click.pass_context
+@handle_errors
+def templates_list(ctx: click.Context) -> None:
+    """List the template notebooks."""
+    service = _service(ctx)
+    rows = []
+    for name in service.templates.names():
+        template = service.template(name)
+        rows.append((name, template.version, ", ".join(template.parameters), template.title))
+    click.echo(_table(rows, ("template", "version", "parameters", "title")))
+
+
+@templates_group.command("show")
+@click.argument("name")
+@click.pass_context
+@handle_errors
+def templates_show(ctx: click.Context, name: str) -> None:
+    """Show the parameters a template takes."""
+    click.echo(_service(ctx).template(name).help_text())
+
+
+# -- runs -----------------------------------------------------------------------------
+@cli.command("run")
+@click.argument("slugs", nargs=-1)
+@click.option("--all", "all_cases", is_flag=True, help="Run every case study.")
+@click.option("--workers", type=click.IntRange(1, 64), help="Parallel worker processes.")
+@click.option("--force", is_flag=True, help="Re-execute even when a cached result exists.")
+@click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
+@click.pass_context
+@handle_errors
+def run_cmd(
+    ctx: click.Context,
+    slugs: tuple[str, ...],
+    all_cases: bool,
+    workers: int | None,
+    force: bool,
+    no_progress: bool,
+) -> None:
+    """Execute every (case study, template) pair of SLUGS (or --all) with papermill."""
+    if slugs and all_cases:
+        raise click.UsageError("give case study slugs or --all, not both")
+    report = _service(ctx).run(
+        slugs, all_cases=all_cases, workers=workers, force=force, progress=not no_progress
+    )
+    rows = [
+        (
+            o.run_id,
+            o.case_slug,
+            o.template,
+            o.status,
+            "" if o.duration_s is None else f"{o.duration_s:.1f}s",
+            o.output_dir,
+        )
+        for o in report.outcomes
+    ]
+    click.echo(_table(rows, ("run", "case", "template", "status", "time", "output")))
+    counts = report.counts
+    click.echo(
+        f"\n{len(report.outcomes)} run(s): {counts['succeeded']} completed, "
+        f"{counts['cached']} cached, {counts['failed']} failed"
+    )
+    for failed in report.failed:
+        cell = f" in cell {failed.error_cell}" if failed.error_cell is not None else ""
+        click.secho(
+            f"  run {failed.run_id} {failed.case_slug}/{failed.template} failed{cell}: "
+            f"{failed.error}",
+            fg="red",
+            err=True,
+        )
+    if report.failed:
+        raise RunsFailed(f"{len(report.failed)} run(s) failed; see `workbench runs show ID`")
+
+
+@cli.group("runs")
+def runs_group() -> None:
+    """Read the run records."""
+
+
+@runs_group.command("list")
+@click.option("--case", "case_slug", help="Only this case study.")
+@click.option("--template", help="Only this template.")
+@click.option(
+    "--status", type=click.Choice(["running", "succeeded", "failed", "cached"]), help="Status."
+)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.pass_context
+@handle_errors
+def runs_list(
+    ctx: click.Context, case_slug: str | None, template: str | None, status: str | None, limit: int
+) -> None:
+    """List runs, newest first."""
+    runs = _service(ctx).runs(case_slug=case_slug, template=template, status=status, limit=limit)
+    rows = [
+        (
+            r.id,
+            r.case_slug,
+            r.template,
+            r.status,
+            r.content_hash[:12],
+            r.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            "" if r.duration_s is None else f"{r.duration_s:.1f}s",
+        )
+        for r in runs
+    ]
+    click.echo(_table(rows, ("id", "case", "template", "status", "hash", "created (UTC)", "time")))
+
+
+@runs_group.command("show")
+@click.argument("run_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+@handle_errors
+def runs_show(ctx: click.Context, run_id: int, as_json: bool) -> None:
+    """Show one run: parameters, inputs, outputs and any error."""
+    run = _service(ctx).get_run(run_id)
+    data = run.model_dump(mode="json")
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    for key, value in data.items():
+        if key == "traceback" or value in (None, "", [], {}):
+            continue
+        if isinstance(value, dict | list):
+            value = json.dumps(value, ensure_ascii=False)
+        click.echo(f"{key:>20}: {value}")
+    if run.traceback:
+        click.echo("\ntraceback:\n" + run.traceback)
+
+
+# -- database -------------------------------------------------------------------------
+@cli.group("db")
+def db_group() -> None:
+    """Manage the database schema."""
+
+
+@db_group.command("upgrade")
+@click.pass_context
+@handle_errors
+def db_upgrade(ctx: click.Context) -> None:
+    """Apply all migrations to the workspace database."""
+    url = _service(ctx).settings.database_url
+    upgrade(url)
+    click.echo(f"database at revision {current_revision(url)} (head {head_revision()})")
+
+
+@db_group.command("current")
+@click.pass_context
+@handle_errors
+def db_current(ctx: click.Context) -> None:
+    """Show the database's schema revision."""
+    url = _service(ctx).settings.database_url
+    click.echo(f"current {current_revision(url)}; head {head_revision()}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="workbench")
+
+
+if __name__ == "__main__":
+    main()

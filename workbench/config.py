@@ -1,0 +1,117 @@
+"""One settings object shared by the CLI, the server extension and the app server.
+
+Every option is declared once here, with help text, and takes its default from a
+``WORKBENCH_*`` environment variable where that fits. Entry points build a
+:class:`Settings` (optionally overriding fields from their own flags) and pass it on;
+nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Folders whose presence marks a directory as a workbench workspace.
+WORKSPACE_MARKERS = ("case_studies", "templates")
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: The demo data pack shipped with the package (synthetic, see workbench/data/synthetic.py).
+PACKAGED_DATA_DIR = PACKAGE_DIR / "data" / "packs" / "demo"
+
+
+def find_workspace(start: Path | None = None) -> Path:
+    """Return the nearest directory at or above ``start`` that looks like a workspace.
+
+    Falls back to ``start`` itself (the current directory by default).
+    """
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if all((candidate / marker).is_dir() for marker in WORKSPACE_MARKERS):
+            return candidate
+    return here
+
+
+class Settings(BaseSettings):
+    """Workbench configuration.
+
+    Environment variables use the ``WORKBENCH_`` prefix, e.g. ``WORKBENCH_HOME`` or
+    ``WORKBENCH_DB_URL``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="WORKBENCH_", extra="forbid")
+
+    home: Path = Field(
+        default_factory=find_workspace,
+        description="Workspace root (holds case_studies/, templates/, runs/, var/).",
+    )
+    db_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy database URL. Default: SQLite at <home>/var/workbench.sqlite. "
+            "Use postgresql+psycopg://user:pass@host/db for PostgreSQL."
+        ),
+    )
+    data_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Data pack folder. Default: <home>/data if it exists, else the demo pack "
+            "shipped with the package (synthetic data)."
+        ),
+    )
+    workers: int = Field(
+        default_factory=lambda: max(1, os.cpu_count() or 1),
+        ge=1,
+        le=64,
+        description="Parallel notebook workers (separate processes) for `workbench run`.",
+    )
+    kernel_name: str = Field(default="python3", description="Jupyter kernel for runs.")
+    cell_timeout: int = Field(
+        default=600, ge=1, description="Seconds a single notebook cell may run before it fails."
+    )
+    lab_port: int = Field(default=8888, ge=1, le=65535, description="JupyterLab port.")
+    app_port: int = Field(default=8866, ge=1, le=65535, description="Stakeholder app port.")
+    bind_host: str = Field(default="127.0.0.1", description="Interface the servers bind to.")
+
+    @model_validator(mode="after")
+    def _resolve_paths(self) -> Settings:
+        self.home = Path(self.home).expanduser().resolve()
+        if self.data_dir is None:
+            local = self.home / "data"
+            self.data_dir = local if local.is_dir() else PACKAGED_DATA_DIR
+        self.data_dir = Path(self.data_dir).expanduser().resolve()
+        return self
+
+    # Derived locations: computed, never configured twice.
+    @property
+    def case_studies_dir(self) -> Path:
+        """Folder with one sub-folder per case study."""
+        return self.home / "case_studies"
+
+    @property
+    def templates_dir(self) -> Path:
+        """Folder with the parameterised template notebooks."""
+        return self.home / "templates"
+
+    @property
+    def shared_models_dir(self) -> Path:
+        """Folder with the versioned shared models."""
+        return self.home / "shared_models"
+
+    @property
+    def runs_dir(self) -> Path:
+        """Where run outputs go: runs/<case>/<template>/<hash>/."""
+        return self.home / "runs"
+
+    @property
+    def var_dir(self) -> Path:
+        """Runtime state (the default SQLite database)."""
+        return self.home / "var"
+
+    @property
+    def database_url(self) -> str:
+        """The effective database URL."""
+        if self.db_url:
+            return self.db_url
+        return f"sqlite:///{self.var_dir / 'workbench.sqlite'}"

@@ -1,0 +1,1 @@
+"""Data access: Eurostat SDMX-TSV files and the synthetic demo data pack."""

@@ -1,0 +1,77 @@
+"""Named errors of the workbench.
+
+The CLI maps them to an exit code and one clear message; the server extension maps
+them to HTTP status codes. Each carries enough context to say *what* is wrong and
+*where* (file, key, line).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with some input, located as precisely as we can."""
+
+    source: str
+    key: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        key = f" {self.key}:" if self.key else ""
+        return f"{where}:{key} {self.message}"
+
+
+class WorkbenchError(Exception):
+    """Base class. ``exit_code`` is what the CLI exits with; ``http_status`` for REST."""
+
+    exit_code = 1
+    http_status = 500
+
+
+class InputError(WorkbenchError):
+    """The user gave input we cannot use; nothing was started."""
+
+    exit_code = 2
+    http_status = 400
+
+
+class InvalidInput(InputError):
+    """One or more problems found while validating input; all are reported together."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class CaseStudyNotFound(InputError):
+    """No case study with that slug."""
+
+    http_status = 404
+
+
+class TemplateNotFound(InputError):
+    """No template with that name."""
+
+    http_status = 404
+
+
+class RunNotFound(InputError):
+    """No run with that id."""
+
+    http_status = 404
+
+
+class CaseStudyExists(InputError):
+    """A case study with that slug already exists."""
+
+    http_status = 409
+
+
+class RunsFailed(WorkbenchError):
+    """Some runs failed; the others finished. Details are in the run rows."""
+
+    exit_code = 1

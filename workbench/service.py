@@ -1,0 +1,222 @@
+"""The service layer: one object per workspace that the CLI and servers both call.
+
+Entry points parse their input, call a :class:`Workbench` method and render the
+result; they hold no logic of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from workbench.casestudies import (
+    CaseStudy,
+    check_slug,
+    list_slugs,
+    load_case,
+    skeleton,
+    write_new_case,
+)
+from workbench.classifications import NACE_SECTIONS, TARGET_GROUPS, nuts_problem
+from workbench.config import Settings
+from workbench.data.catalog import DataCatalog
+from workbench.db import Database, crud
+from workbench.db.models import Run, RunStatus
+from workbench.exceptions import CaseStudyNotFound, InvalidInput, Problem, RunNotFound
+from workbench.planning import RunSpec, plan_runs
+from workbench.runs import BatchReport, BatchRunner
+from workbench.templates import Template, TemplateLibrary
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """A case study for listings; ``problem`` is set when it does not load."""
+
+    slug: str
+    title: str = ""
+    region: str = ""
+    sector: str = ""
+    target_groups: tuple[str, ...] = ()
+    templates: tuple[str, ...] = ()
+    problem: str | None = None
+
+
+class Workbench:
+    """Everything a user can do with one workspace."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+
+    @cached_property
+    def db(self) -> Database:
+        """The workspace database, migrated to the latest schema on first use."""
+        return Database(self.settings.database_url)
+
+    @cached_property
+    def templates(self) -> TemplateLibrary:
+        """The workspace's templates."""
+        return TemplateLibrary(self.settings.templates_dir, self.settings.home)
+
+    @cached_property
+    def catalog(self) -> DataCatalog:
+        """The workspace's data pack."""
+        return DataCatalog(self.settings.data_dir)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        """Release database connections."""
+        if "db" in self.__dict__:
+            self.db.dispose()
+
+    # -- case studies -------------------------------------------------------------
+    def case_slugs(self) -> list[str]:
+        """Slugs of all case studies."""
+        return list_slugs(self.settings.case_studies_dir)
+
+    def case(self, slug: str) -> CaseStudy:
+        """Load one case study (top level validated)."""
+        return load_case(self.settings.case_studies_dir, slug)
+
+    def list_cases(self) -> list[CaseSummary]:
+        """All case studies; broken ones are listed with their problem."""
+        out = []
+        for slug in self.case_slugs():
+            try:
+                case = self.case(slug)
+            except InvalidInput as exc:
+                out.append(CaseSummary(slug=slug, problem=str(exc.problems[0])))
+                continue
+            out.append(
+                CaseSummary(
+                    slug=slug,
+                    title=case.title,
+                    region=case.region,
+                    sector=case.sector,
+                    target_groups=tuple(case.target_groups),
+                    templates=tuple(case.templates),
+                )
+            )
+        return out
+
+    def _cases(self, slugs: Sequence[str], all_cases: bool) -> list[CaseStudy]:
+        chosen = self.case_slugs() if all_cases else list(dict.fromkeys(slugs))
+        if not chosen:
+            raise CaseStudyNotFound(
+                "no case study given: name one or more slugs, or use --all "
+                f"(known: {self.case_slugs()})"
+            )
+        cases: list[CaseStudy] = []
+        problems: list[Problem] = []
+        for slug in chosen:
+            try:
+                cases.append(self.case(slug))
+            except InvalidInput as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise InvalidInput(problems)
+        return cases
+
+    def plan(self, slugs: Sequence[str] = (), *, all_cases: bool = False) -> list[RunSpec]:
+        """Validate case studies fully (templates, parameters, data) and plan their runs."""
+        return plan_runs(
+            self._cases(slugs, all_cases),
+            self.templates,
+            self.catalog,
+            self.settings.shared_models_dir,
+            self.settings.kernel_name,
+        )
+
+    def validate_cases(self, slugs: Sequence[str] = ()) -> list[RunSpec]:
+        """Validate the given case studies, or all of them; raises InvalidInput."""
+        return self.plan(slugs, all_cases=not slugs)
+
+    def new_case(
+        self,
+        slug: str,
+        *,
+        region: str,
+        sector: str,
+        target_groups: Sequence[str] = ("youth",),
+        templates: Sequence[str] | None = None,
+        title: str | None = None,
+    ) -> Path:
+        """Write a valid skeleton case study and return its path."""
+        check_slug(slug)
+        problems = []
+        if (why := nuts_problem(region)) is not None:
+            problems.append(Problem("--region", "region", why))
+        if sector not in NACE_SECTIONS:
+            problems.append(Problem("--sector", "sector", f"{sector!r} is not a NACE section A-U"))
+        for group in target_groups:
+            if group not in TARGET_GROUPS:
+                problems.append(
+                    Problem(
+                        "--target-group",
+                        "target_groups",
+                        f"unknown group {group!r}; use {sorted(TARGET_GROUPS)}",
+                    )
+                )
+        names = list(templates) if templates else self.templates.names()
+        for name in names:
+            self.templates.get(name)
+        if problems:
+            raise InvalidInput(problems)
+        text = skeleton(slug, region, sector, list(target_groups), names, title)
+        path = write_new_case(self.settings.case_studies_dir, slug, text)
+        try:
+            self.validate_cases([slug])
+        except InvalidInput:
+            path.unlink()
+            path.parent.rmdir()
+            raise
+        return path
+
+    # -- templates ----------------------------------------------------------------
+    def template(self, name: str) -> Template:
+        """One template with its schema."""
+        return self.templates.get(name)
+
+    # -- runs ---------------------------------------------------------------------
+    def run(
+        self,
+        slugs: Sequence[str] = (),
+        *,
+        all_cases: bool = False,
+        workers: int | None = None,
+        force: bool = False,
+        progress: bool = True,
+    ) -> BatchReport:
+        """Plan (all-or-nothing validation) and execute runs."""
+        specs = self.plan(slugs, all_cases=all_cases)
+        return BatchRunner(self.settings, self.db).run(
+            specs, workers=workers, force=force, progress=progress
+        )
+
+    def runs(
+        self,
+        *,
+        case_slug: str | None = None,
+        template: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+    ) -> list[Run]:
+        """Run rows, newest first."""
+        with self.db.session() as session:
+            return list(
+                crud.find_runs(
+                    session,
+                    case_slug=case_slug,
+                    template=template,
+                    status=RunStatus(status) if status else None,
+                    limit=limit,
+                )
+            )
+
+    def get_run(self, run_id: int) -> Run:
+        """One run row; raises RunNotFound."""
+        with self.db.session() as session:
+            run = crud.find_run(session, run_id=run_id)
+        if run is None:
+            raise RunNotFound(f"no run with id {run_id}")
+        return run

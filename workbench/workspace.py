@@ -1,0 +1,50 @@
+"""Workspaces: ``workbench init DIR`` creates one from the packaged skeleton."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from workbench.config import PACKAGE_DIR, PACKAGED_DATA_DIR
+from workbench.exceptions import InputError
+
+SKELETON_PARTS = ("templates", "case_studies", "shared_models")
+_IGNORE = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc")
+_GITIGNORE = "runs/\nvar/\n.ipynb_checkpoints/\n"
+
+
+def skeleton_root() -> Path:
+    """Folder holding templates/, case_studies/ and shared_models/ to copy.
+
+    A wheel ships them in ``workbench/_skeleton``; a source checkout (editable
+    install) uses the repository, which is itself a workspace.
+    """
+    packaged = PACKAGE_DIR / "_skeleton"
+    if packaged.is_dir():
+        return packaged
+    return PACKAGE_DIR.parent
+
+
+def init_workspace(target: Path) -> list[Path]:
+    """Create a workspace at ``target`` and return the folders written.
+
+    Refuses a folder that already holds any workspace part, so nothing is overwritten.
+    """
+    target = target.expanduser().resolve()
+    source = skeleton_root()
+    clashes = [p for p in (*SKELETON_PARTS, "data") if (target / p).exists()]
+    if clashes:
+        raise InputError(f"{target} already has {clashes}; refusing to overwrite a workspace")
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for part in SKELETON_PARTS:
+        shutil.copytree(source / part, target / part, ignore=_IGNORE)
+        written.append(target / part)
+    shutil.copytree(PACKAGED_DATA_DIR, target / "data", ignore=_IGNORE)
+    written.append(target / "data")
+    for folder in ("runs", "var"):
+        (target / folder).mkdir(exist_ok=True)
+    gitignore = target / ".gitignore"
+    if not gitignore.exists():
+        gitignore.write_text(_GITIGNORE, encoding="utf-8")
+    return written
