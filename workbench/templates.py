@@ -140,8 +140,7 @@ class ParameterSpec:
             return Annotated[StrictInt, Field(ge=self.minimum, le=self.maximum)]
         if self.type == "number":
             return Annotated[
-                StrictFloat | StrictInt,
-                Field(ge=self.minimum, le=self.maximum, allow_inf_nan=False),
+                StrictFloat, Field(ge=self.minimum, le=self.maximum, allow_inf_nan=False)
             ]
         if self.type == "boolean":
             return StrictBool
@@ -262,9 +261,11 @@ def _friendly(err: Any, spec: ParameterSpec | None, value: Any, allowed: list[st
     if kind == "missing":
         return "missing required parameter" + (f" ({spec.help})" if spec and spec.help else "")
     if kind in ("greater_than_equal", "greater_than"):
-        return f"{_short(err.get('input'))} is below the minimum {ctx.get('ge', ctx.get('gt'))}"
+        bound = spec.minimum if spec and spec.minimum is not None else ctx.get("ge")
+        return f"{_short(err.get('input'))} is below the minimum {bound}"
     if kind in ("less_than_equal", "less_than"):
-        return f"{_short(err.get('input'))} is above the maximum {ctx.get('le', ctx.get('lt'))}"
+        bound = spec.maximum if spec and spec.maximum is not None else ctx.get("le")
+        return f"{_short(err.get('input'))} is above the maximum {bound}"
     if kind == "literal_error":
         return f"{_short(err.get('input'))} is not allowed; choose one of {ctx.get('expected')}"
     if kind in ("too_short", "too_long"):

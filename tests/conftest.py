@@ -1,0 +1,164 @@
+"""Shared fixtures.
+
+- ``workspace``: a fresh workspace made by ``workbench init`` in a temp folder
+  (templates, demo case studies, shared models and a copy of the demo data pack).
+- ``cli``: invokes the real ``workbench`` click command in-process against a workspace;
+  returns click's Result. Jupyter runtime files go to a private folder so tests can
+  tell whether a kernel was started.
+- ``db_url``: a fresh, empty database URL, parametrised over SQLite and (when
+  ``WORKBENCH_TEST_DB_URL`` is set) PostgreSQL; each PostgreSQL test gets its own
+  database, dropped afterwards.
+- ``demo_runs``: a session-wide workspace in which the demo case studies have been run
+  once with two workers (read-only for tests).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from workbench.cli import cli as workbench_cli
+from workbench.workspace import init_workspace
+
+PG_URL = os.environ.get("WORKBENCH_TEST_DB_URL")
+
+
+@dataclass
+class Cli:
+    """Runs the workbench CLI against one workspace."""
+
+    home: Path
+    runtime_dir: Path
+    db_url: str | None = None
+
+    def __call__(self, *args: str) -> Result:
+        base = ["--home", str(self.home)]
+        if self.db_url:
+            base += ["--db-url", self.db_url]
+        return CliRunner().invoke(workbench_cli, [*base, *args], catch_exceptions=False)
+
+    def kernels_started(self) -> int:
+        """Number of kernel connection files written since the fixture started."""
+        return len(list(self.runtime_dir.glob("kernel-*.json")))
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    home = tmp_path / "ws"
+    init_workspace(home)
+    return home
+
+
+@pytest.fixture
+def cli(workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    runtime = tmp_path / "jupyter-runtime"
+    runtime.mkdir()
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
+    monkeypatch.delenv("WORKBENCH_DB_URL", raising=False)
+    monkeypatch.delenv("WORKBENCH_HOME", raising=False)
+    return Cli(home=workspace, runtime_dir=runtime)
+
+
+def _pg_database() -> Iterator[str]:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    assert PG_URL is not None
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"wb_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param(
+            "postgresql",
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.skipif(PG_URL is None, reason="WORKBENCH_TEST_DB_URL not set"),
+            ],
+        ),
+    ]
+)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite'}"
+    else:
+        yield from _pg_database()
+
+
+@dataclass
+class DemoRuns:
+    """A workspace whose demo case studies ran once; ``result`` is the CLI result."""
+
+    home: Path
+    result: Result
+    run: Callable[..., Result]
+
+
+@pytest.fixture(scope="session")
+def demo_runs(tmp_path_factory: pytest.TempPathFactory) -> DemoRuns:
+    home = tmp_path_factory.mktemp("demo") / "ws"
+    init_workspace(home)
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(
+            workbench_cli, ["--home", str(home), *args], catch_exceptions=False
+        )
+
+    result = run("run", "--all", "--workers", "2", "--no-progress")
+    return DemoRuns(home=home, result=result, run=run)
+
+
+def write_template(
+    path: Path,
+    parameters: dict[str, dict[str, object]],
+    body: list[str],
+    *,
+    inputs: list[str] | None = None,
+    models: list[str] | None = None,
+) -> Path:
+    """Write a template notebook with a schema, a parameters cell and ``body`` cells."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.metadata["workbench"] = {
+        "title": path.stem.replace("_", " "),
+        "description": "test template",
+        "version": "1.0.0",
+        "inputs": inputs or [],
+        "models": models or [],
+        "parameters": parameters,
+    }
+    defaults = [f"{name} = {spec.get('default')!r}" for name, spec in parameters.items()]
+    defaults += ['data_dir = "."', 'models_dir = "."', 'output_dir = "."']
+    cell = nbformat.v4.new_code_cell("\n".join(defaults))
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell] + [nbformat.v4.new_code_cell(src) for src in body]
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def make_template() -> Callable[..., Path]:
+    """The :func:`write_template` helper, as a fixture."""
+    return write_template

@@ -1,0 +1,48 @@
+from datetime import datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from workbench.db import Database, crud, current_revision, display_url, head_revision
+from workbench.db.models import RunStatus, utcnow
+
+
+def test_migrations_reach_head_and_match_the_models(db_url: str) -> None:
+    assert current_revision(db_url) is None
+    db = Database(db_url)
+    try:
+        assert current_revision(db_url) == head_revision()
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        assert diff == [], f"models and migrations disagree: {diff}"
+    finally:
+        db.dispose()
+
+
+def test_upgrade_is_idempotent(db_url: str) -> None:
+    Database(db_url).dispose()
+    Database(db_url).dispose()
+    assert current_revision(db_url) == head_revision()
+
+
+def test_sqlite_pragmas(tmp_path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'x.sqlite'}")
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+    db.dispose()
+
+
+def test_password_is_masked() -> None:
+    assert "secret" not in display_url("postgresql+psycopg://u:secret@h/db")
+
+
+def test_naive_datetimes_are_refused(db_url: str) -> None:
+    db = Database(db_url)
+    with pytest.raises(Exception, match="naive datetime"), db.session() as session:
+        crud.add_run(session, case_slug="c", template="t", content_hash="h",
+                     started_at=datetime(2026, 1, 1))  # fmt: skip
+    db.dispose()
