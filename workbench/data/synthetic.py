@@ -252,7 +252,7 @@ def _unemployment(rng: np.random.Generator, state: _State) -> pd.DataFrame:
     rows: list[dict[str, object]] = []
     for geo, prof in _PROFILES.items():
         regional = len(geo) == 4
-        sd = 0.045 if regional else 0.02
+        sd = 0.03 if regional else 0.02
         sensitivity = rng.uniform(0.6, 1.4)
         youth_ratio = rng.uniform(2.1, 2.6)
         trend = prof.level * (1 + prof.legacy * np.exp(-(years - 2014) / 3.5))
@@ -305,7 +305,7 @@ def _employment(rng: np.random.Generator, state: _State) -> pd.DataFrame:
             weights = (
                 base
                 * spec
-                * np.exp(trends * (year - 2019) + sector_noise + rng.normal(0, 0.02, len(SECTIONS)))
+                * np.exp(trends * (year - 2019) + sector_noise + rng.normal(0, 0.01, len(SECTIONS)))
                 * dip
             )
             levels[i] = total[i] * weights / weights.sum()
@@ -334,7 +334,7 @@ def _vacancies(rng: np.random.Generator, state: _State) -> pd.DataFrame:
     rows: list[dict[str, object]] = []
     for geo, prof in _PROFILES.items():
         u = state.unemployment[geo]
-        noise = np.exp(rng.normal(0, 0.05, len(YEARS)))
+        noise = np.exp(rng.normal(0, 0.035, len(YEARS)))
         rate = prof.vacancy * (u / u[i2019]) ** -0.7 * shock * noise
         for i, year in enumerate(YEARS):
             value = float(rate[i])
