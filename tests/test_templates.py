@@ -53,7 +53,7 @@ def test_all_problems_reported_together(template: Any) -> None:
     text = str(info.value)
     by_key = {p.key: p.message for p in info.value.problems}
     assert by_key["region"].startswith("missing required parameter")
-    assert "wrong type: expected a whole number, got str '2015'" == by_key["start_year"]
+    assert by_key["start_year"] == "wrong type: expected a whole number, got str '2015'"
     assert by_key["ratio"] == "99 is above the maximum 3"
     assert "choose one of" in by_key["horizon"]
     assert by_key["colour"].startswith("unknown parameter")

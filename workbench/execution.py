@@ -21,8 +21,16 @@ KERNEL_START_ATTEMPTS = 3
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def warm_up() -> None:
-    """Import the heavy libraries once per worker process, before the first job."""
+def warm_up(log_dir: str | None = None) -> None:
+    """Prepare a worker process: send kernel chatter to a log, import heavy libraries.
+
+    Kernels inherit the worker's stderr; their start-up warnings would otherwise
+    scramble the progress bar. Errors reach the user through the run records.
+    """
+    if log_dir:
+        Path(log_dir).mkdir(parents=True, exist_ok=True)
+        log = open(Path(log_dir) / f"worker-{os.getpid()}.log", "ab")  # noqa: SIM115
+        os.dup2(log.fileno(), 2)
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
@@ -71,6 +79,28 @@ def _execute(job: dict[str, Any], workdir: Path, output_nb: Path) -> None:
             time.sleep(0.2 * attempt)
 
 
+def template_cell_of_error(output_nb: Path) -> int | None:
+    """Index, in the *template*, of the cell that raised (what an analyst edits).
+
+    The executed notebook has extra cells: papermill's injected parameters and its
+    error banners. Those are skipped when counting.
+    """
+    import nbformat
+
+    if not output_nb.exists():
+        return None
+    nb = nbformat.read(output_nb, as_version=4)
+    index = 0
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags or "papermill-error-cell-tag" in tags:
+            continue
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return index
+        index += 1
+    return None
+
+
 def _finalise(workdir: Path, target: Path) -> None:
     """Move ``workdir`` to ``target``, replacing an older folder there."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -108,7 +138,7 @@ def execute_job(job: dict[str, Any]) -> dict[str, Any]:
     except pm.PapermillExecutionError as exc:
         outcome.update(
             status="failed",
-            error_cell=exc.cell_index,
+            error_cell=template_cell_of_error(output_nb),
             error=f"{exc.ename}: {exc.evalue}",
             traceback=_ANSI.sub("", "\n".join(exc.traceback)),
         )

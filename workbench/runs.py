@@ -210,6 +210,7 @@ class BatchRunner:
             max_workers=max(1, min(workers, len(specs))),
             mp_context=multiprocessing.get_context("spawn"),
             initializer=warm_up,
+            initargs=(str(self.settings.var_dir / "logs"),),
         )
         futures: dict[Future[dict[str, Any]], int] = {}
         try:

@@ -99,7 +99,9 @@ class Workbench:
             )
         return out
 
-    def _cases(self, slugs: Sequence[str], all_cases: bool) -> list[CaseStudy]:
+    def _load_cases(
+        self, slugs: Sequence[str], all_cases: bool
+    ) -> tuple[list[CaseStudy], list[Problem]]:
         chosen = self.case_slugs() if all_cases else list(dict.fromkeys(slugs))
         if not chosen:
             raise CaseStudyNotFound(
@@ -113,19 +115,28 @@ class Workbench:
                 cases.append(self.case(slug))
             except InvalidInput as exc:
                 problems.extend(exc.problems)
-        if problems:
-            raise InvalidInput(problems)
-        return cases
+        return cases, problems
 
     def plan(self, slugs: Sequence[str] = (), *, all_cases: bool = False) -> list[RunSpec]:
-        """Validate case studies fully (templates, parameters, data) and plan their runs."""
-        return plan_runs(
-            self._cases(slugs, all_cases),
-            self.templates,
-            self.catalog,
-            self.settings.shared_models_dir,
-            self.settings.kernel_name,
-        )
+        """Validate case studies fully (templates, parameters, data) and plan their runs.
+
+        Every problem in every requested case study is raised together.
+        """
+        cases, problems = self._load_cases(slugs, all_cases)
+        specs: list[RunSpec] = []
+        try:
+            specs = plan_runs(
+                cases,
+                self.templates,
+                self.catalog,
+                self.settings.shared_models_dir,
+                self.settings.kernel_name,
+            )
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
+        if problems:
+            raise InvalidInput(list(dict.fromkeys(problems)))
+        return specs
 
     def validate_cases(self, slugs: Sequence[str] = ()) -> list[RunSpec]:
         """Validate the given case studies, or all of them; raises InvalidInput."""

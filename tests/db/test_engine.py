@@ -6,7 +6,6 @@ from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from workbench.db import Database, crud, current_revision, display_url, head_revision
-from workbench.db.models import RunStatus, utcnow
 
 
 def test_migrations_reach_head_and_match_the_models(db_url: str) -> None:

@@ -1,0 +1,148 @@
+"""The CLI end to end on bad input: every refusal names file, key and problem,
+exits 2, starts no kernel and writes no run row."""
+
+from pathlib import Path
+
+import pytest
+
+from workbench.config import Settings
+from workbench.db import Database, crud
+
+
+def _no_runs(home: Path) -> bool:
+    db = Database(Settings(home=home).database_url)
+    try:
+        with db.session() as session:
+            return list(crud.find_runs(session)) == []
+    finally:
+        db.dispose()
+
+
+def _case(home: Path, slug: str, text: str) -> Path:
+    path = home / "case_studies" / slug / "case.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+GOOD = """title: Test case
+region: ES61
+sector: C
+target_groups: [youth]
+templates:
+  regional_diagnosis:
+    start_year: 2016
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            GOOD.replace("start_year: 2016", "start_yr: 2016"),
+            "case_studies/bad/case.yaml:7: templates.regional_diagnosis.start_yr: "
+            "unknown parameter",
+        ),
+        (
+            GOOD.replace("start_year: 2016", "start_year: '2016'"),
+            "case_studies/bad/case.yaml:7: templates.regional_diagnosis.start_year: "
+            "wrong type: expected a whole number, got str '2016'",
+        ),
+        (
+            GOOD.replace("start_year: 2016", "start_year: 1900"),
+            "case_studies/bad/case.yaml:7: templates.regional_diagnosis.start_year: "
+            "1900 is below the minimum 2014",
+        ),
+        (
+            GOOD.replace("region: ES61", "region: ES6-1"),
+            "case_studies/bad/case.yaml:2: region: 'ES6-1' is not a well-formed NUTS code",
+        ),
+        (
+            GOOD.replace("region: ES61", "region: PT11"),
+            "case_studies/bad/case.yaml:2: region: no data for region 'PT11'",
+        ),
+        (
+            GOOD.replace("target_groups: [youth]", "target_groups: [youth\nfoo: 1"),
+            "case_studies/bad/case.yaml:5: YAML syntax error",
+        ),
+        (
+            GOOD.replace("regional_diagnosis:", "no_such_template:"),
+            "case_studies/bad/case.yaml:6: templates.no_such_template: no template "
+            "'no_such_template' in templates/",
+        ),
+    ],
+    ids=["unknown", "wrong-type", "out-of-range", "malformed-nuts", "no-data", "broken-yaml",
+         "missing-template"],
+)  # fmt: skip
+def test_bad_case_study_is_refused_before_any_kernel(cli, text: str, expected: str) -> None:
+    _case(cli.home, "bad", text)
+    result = cli("run", "bad", "--no-progress")
+    assert result.exit_code == 2, result.output
+    assert expected in result.stderr, result.stderr
+    assert cli.kernels_started() == 0
+    assert not (cli.home / "runs" / "bad").exists()
+    assert _no_runs(cli.home)
+
+
+def test_missing_case_study(cli) -> None:
+    result = cli("run", "nowhere", "--no-progress")
+    assert result.exit_code == 2
+    assert "no case study 'nowhere'" in result.stderr
+    assert "known: ['de21-ict-older-workers', 'es61-manufacturing-youth']" in result.stderr
+    assert cli.kernels_started() == 0 and _no_runs(cli.home)
+
+
+def test_problems_across_case_studies_are_reported_together(cli) -> None:
+    _case(cli.home, "bad1", GOOD.replace("start_year: 2016", "start_year: 3000"))
+    _case(cli.home, "bad2", GOOD.replace("sector: C", "sector: CC"))
+    result = cli("run", "bad1", "bad2", "es61-manufacturing-youth", "--no-progress")
+    assert result.exit_code == 2
+    assert "2 problem(s) found" in result.stderr
+    assert "bad1/case.yaml:7" in result.stderr and "bad2/case.yaml:3: sector" in result.stderr
+    assert _no_runs(cli.home)
+
+
+def test_case_new_writes_a_valid_skeleton(cli) -> None:
+    result = cli("case", "new", "es51-c", "--region", "ES51", "--sector", "c")
+    assert result.exit_code == 0, result.output
+    assert cli("case", "validate", "es51-c").exit_code == 0
+    listing = cli("case", "list")
+    assert "es51-c" in listing.output and "ES51" in listing.output
+    again = cli("case", "new", "es51-c", "--region", "ES51", "--sector", "C")
+    assert again.exit_code == 2 and "already exists" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["Bad Slug", "--region", "ES51", "--sector", "C"], "not a valid slug"),
+        (["ok", "--region", "XX51", "--sector", "C"], "not an EU/EEA country code"),
+        (["ok", "--region", "PT11", "--sector", "C"], "no data for region 'PT11'"),
+        (["ok", "--region", "ES51", "--sector", "C", "--template", "nope"], "no template"),
+        (["ok", "--region", "ES51", "--sector", "C", "--target-group", "cats"], "unknown group"),
+    ],
+)
+def test_case_new_refuses_bad_input(cli, args: list[str], fragment: str) -> None:
+    result = cli("case", "new", *args)
+    assert result.exit_code == 2
+    assert fragment in result.stderr
+    assert not (cli.home / "case_studies" / "ok").exists()
+
+
+def test_validate_all_and_templates_help(cli) -> None:
+    result = cli("case", "validate")
+    assert result.exit_code == 0, result.stderr
+    assert "ok: 2 case studies, 4 run(s) planned" in result.output
+    show = cli("templates", "show", "regional_diagnosis")
+    assert "start_year: a whole number (>= 2014, <= 2024); default 2015" in show.output
+    assert cli("templates", "show", "nope").exit_code == 2
+
+
+def test_runs_show_unknown_id(cli) -> None:
+    result = cli("runs", "show", "999")
+    assert result.exit_code == 2 and "no run with id 999" in result.stderr
+
+
+def test_init_refuses_to_overwrite(cli, tmp_path: Path) -> None:
+    result = cli("init", str(cli.home))
+    assert result.exit_code == 2 and "refusing to overwrite" in result.stderr
