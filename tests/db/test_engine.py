@@ -45,3 +45,9 @@ def test_naive_datetimes_are_refused(db_url: str) -> None:
         crud.add_run(session, case_slug="c", template="t", content_hash="h",
                      started_at=datetime(2026, 1, 1))  # fmt: skip
     db.dispose()
+
+
+def test_schema_head_constant_matches_alembic() -> None:
+    from workbench.db.engine import SCHEMA_HEAD
+
+    assert head_revision() == SCHEMA_HEAD

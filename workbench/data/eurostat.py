@@ -22,10 +22,10 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where used: geo_codes() must stay cheap.
+    import pandas as pd
 
 __all__ = ["MISSING", "geo_codes", "read_sdmx_tsv", "write_sdmx_tsv"]
 
@@ -114,6 +114,9 @@ def read_sdmx_tsv(path: str | Path) -> pd.DataFrame:
     Raises:
         ValueError: malformed input; the message names the file and line.
     """
+    import numpy as np
+    import pandas as pd
+
     path = Path(path)
     with _open_text(path) as fh:
         header = fh.readline()
@@ -162,7 +165,7 @@ def read_sdmx_tsv(path: str | Path) -> pd.DataFrame:
 
 
 def _format_value(value: float, decimals: int) -> str:
-    if pd.isna(value):
+    if value is None or math.isnan(value):
         return MISSING
     text = f"{float(value):.{decimals}f}"
     if float(text) == 0.0:
@@ -183,6 +186,7 @@ def write_sdmx_tsv(
     Raises:
         ValueError: missing columns, duplicate observations or codes containing separators.
     """
+
     path = Path(path)
     dims = list(dims)
     missing = [c for c in [*dims, "time", "value"] if c not in df.columns]

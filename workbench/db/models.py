@@ -48,6 +48,19 @@ class RunStatus(StrEnum):
     cached = "cached"
 
 
+class RunStatusType(TypeDecorator[RunStatus]):
+    """Stores a :class:`RunStatus` as a short string and reads it back as the enum."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def process_bind_param(self, value: RunStatus | str | None, dialect: Any) -> str | None:
+        return None if value is None else RunStatus(value).value
+
+    def process_result_value(self, value: str | None, dialect: Any) -> RunStatus | None:
+        return None if value is None else RunStatus(value)
+
+
 class Run(SQLModel, table=True):
     """One execution (or cache hit) of a template for a case study."""
 
@@ -64,7 +77,7 @@ class Run(SQLModel, table=True):
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
     status: RunStatus = Field(
-        default=RunStatus.running, sa_column=Column(String(16), index=True, nullable=False)
+        default=RunStatus.running, sa_column=Column(RunStatusType(), index=True, nullable=False)
     )
     cached_from_id: int | None = Field(default=None, foreign_key="run.id")
     created_at: datetime = Field(

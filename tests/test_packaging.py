@@ -1,0 +1,38 @@
+"""The conda environment, pyproject and workspace skeleton agree."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[\[<>=!~ ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_environment_yml_lists_the_pyproject_dependencies() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]}
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda = {_name(d) for d in env["dependencies"] if isinstance(d, str)} - {"python", "pip"}
+    assert conda == wanted
+
+
+def test_design_card_top_level_exists() -> None:
+    for part in ("workbench", "case_studies", "templates", "shared_models", "extensions",
+                 "tests", "environment.yml", "README.md", "pyproject.toml", "benchmarks",
+                 "docs/architecture.md", ".ci/run", "Makefile"):  # fmt: skip
+        assert (ROOT / part).exists(), part
+
+
+def test_nothing_outside_db_imports_sqlalchemy() -> None:
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "workbench").rglob("*.py")
+        if "db" not in path.relative_to(ROOT / "workbench").parts[:1]
+        and re.search(r"^\s*(from|import) sqlalchemy", path.read_text(), re.M)
+    ]
+    assert offenders == []
