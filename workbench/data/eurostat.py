@@ -104,6 +104,14 @@ def _parse_observation(cell: str, path: Path, lineno: int, period: str) -> tuple
     return value, flags
 
 
+def _read_header(fh: IO[str], path: Path) -> tuple[list[str], list[str]]:
+    """Read and parse the header line of an open file."""
+    header = fh.readline()
+    if not header.strip():
+        raise ValueError(f"{path}:1: empty file, expected an SDMX-TSV header line")
+    return _parse_header(header, path)
+
+
 def read_sdmx_tsv(path: str | Path) -> pd.DataFrame:
     """Parse an SDMX-TSV file into a tidy long frame.
 
@@ -119,10 +127,7 @@ def read_sdmx_tsv(path: str | Path) -> pd.DataFrame:
 
     path = Path(path)
     with _open_text(path) as fh:
-        header = fh.readline()
-        if not header.strip():
-            raise ValueError(f"{path}:1: empty file, expected an SDMX-TSV header line")
-        dims, periods = _parse_header(header, path)
+        dims, periods = _read_header(fh, path)
         n_cells = 1 + len(periods)
         keys: list[tuple[str, ...]] = []
         values: list[float] = []
@@ -243,10 +248,7 @@ def geo_codes(path: str | Path, dim: str = "geo") -> set[str]:
     """
     path = Path(path)
     with _open_text(path) as fh:
-        header = fh.readline()
-        if not header.strip():
-            raise ValueError(f"{path}:1: empty file, expected an SDMX-TSV header line")
-        dims, _ = _parse_header(header, path)
+        dims, _ = _read_header(fh, path)
         if dim not in dims:
             raise ValueError(f"{path}:1: no {dim!r} dimension in header (has {dims})")
         index = dims.index(dim)
