@@ -217,21 +217,24 @@ class Template:
         try:
             validated = self.model.model_validate(clean)
         except ValidationError as exc:
-            problems.extend(self._problems(exc, clean, locate))
+            problems.extend(self._problems(exc, locate))
             raise InvalidInput(problems) from None
         if problems:
             raise InvalidInput(problems)
         return validated.model_dump(mode="json")
 
-    def _problems(self, exc: ValidationError, params: dict[str, Any], locate: Any) -> list[Problem]:
+    def _problems(self, exc: ValidationError, locate: Any) -> list[Problem]:
         out: list[Problem] = []
         seen: set[tuple[str, str]] = set()
         for err in exc.errors(include_url=False):
             loc = [str(part) for part in err["loc"]]
             name = loc[0] if loc else ""
             spec = self.parameters.get(name)
-            message = _friendly(err, spec, params.get(name), sorted(self.parameters))
-            key = ".".join(loc[:2]) if len(loc) > 1 and loc[1].isdigit() else name
+            in_item = len(loc) > 1 and loc[1].isdigit()
+            if in_item and spec is not None and spec.items is not None:
+                spec = spec.items  # an error in one element of a list parameter
+            message = _friendly(err, spec, sorted(self.parameters))
+            key = ".".join(loc[:2]) if in_item else name
             if (key, message) in seen:
                 continue
             seen.add((key, message))
@@ -253,7 +256,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _friendly(err: Any, spec: ParameterSpec | None, value: Any, allowed: list[str]) -> str:
+def _friendly(err: Any, spec: ParameterSpec | None, allowed: list[str]) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":
@@ -275,11 +278,10 @@ def _friendly(err: Any, spec: ParameterSpec | None, value: Any, allowed: list[st
     if kind == "value_error":
         return str(ctx.get("error", err["msg"]))
     if spec is not None and kind.endswith("_type"):
-        wanted = _TYPE_WORDS[spec.type]
-        if spec.type == "array" and len(err["loc"]) > 1 and spec.items is not None:
-            wanted = _TYPE_WORDS[spec.items.type]
         got = type(err.get("input")).__name__
-        return f"wrong type: expected {wanted}, got {got} {_short(err.get('input'))}"
+        return (
+            f"wrong type: expected {_TYPE_WORDS[spec.type]}, got {got} {_short(err.get('input'))}"
+        )
     return str(err["msg"])
 
 

@@ -191,7 +191,6 @@ def write_sdmx_tsv(
     Raises:
         ValueError: missing columns, duplicate observations or codes containing separators.
     """
-
     path = Path(path)
     dims = list(dims)
     missing = [c for c in [*dims, "time", "value"] if c not in df.columns]

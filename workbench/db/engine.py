@@ -65,14 +65,19 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def _revision(engine: Engine) -> str | None:
+    """Read the Alembic revision table directly (no Alembic import needed)."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
 def current_revision(url: str) -> str | None:
     """The database's current Alembic revision, or None if it has none."""
-    from alembic.runtime.migration import MigrationContext
-
     engine = make_engine(url)
     try:
-        with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+        return _revision(engine)
     finally:
         engine.dispose()
 
@@ -90,14 +95,8 @@ class Database:
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self.url = url
         self.engine = make_engine(url)
-        if migrate and self._revision() != SCHEMA_HEAD:
+        if migrate and _revision(self.engine) != SCHEMA_HEAD:
             upgrade(url)
-
-    def _revision(self) -> str | None:
-        with self.engine.connect() as conn:
-            if not inspect(conn).has_table("alembic_version"):
-                return None
-            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
