@@ -83,6 +83,18 @@ TARGET_GROUPS: dict[str, str] = {
     "persons_with_disabilities": "Persons with disabilities",
 }
 
+#: Stakeholder groups of a regional co-design workshop.
+STAKEHOLDER_GROUPS: dict[str, str] = {
+    "employment_service": "Public employment service",
+    "employers": "Employers and business associations",
+    "unions": "Trade unions",
+    "training_providers": "Education and training providers",
+    "ngos": "NGOs and civil society",
+    "municipalities": "Municipalities and regional government",
+    "researchers": "Researchers",
+    "other": "Other",
+}
+
 
 def nuts_problem(code: object) -> str | None:
     """Return why ``code`` is not a well-formed EU/EEA NUTS code, or None if it is."""

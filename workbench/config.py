@@ -73,6 +73,31 @@ class Settings(BaseSettings):
     lab_port: int = Field(default=8888, ge=1, le=65535, description="JupyterLab port.")
     app_port: int = Field(default=8866, ge=1, le=65535, description="Stakeholder app port.")
     bind_host: str = Field(default="127.0.0.1", description="Interface the servers bind to.")
+    public_url: str | None = Field(
+        default=None,
+        description=(
+            "Base URL participants use to reach the app server (join links). "
+            "Default: http://<bind_host>:<app_port>/"
+        ),
+    )
+    token_valid_hours: float = Field(
+        default=72, gt=0, le=24 * 365, description="How long a participant join link is valid."
+    )
+    rate_limit: int = Field(
+        default=20, ge=1, description="Submissions one participant may make per rate window."
+    )
+    rate_window_s: float = Field(default=10, gt=0, description="Rate-limit window in seconds.")
+    pool_size: int = Field(
+        default=2,
+        ge=0,
+        le=200,
+        description="Preheated app kernels kept per published app when no workshop is open.",
+    )
+    cull_idle_timeout: int = Field(
+        default=900,
+        ge=60,
+        description="Seconds after which an app kernel with no open page is shut down.",
+    )
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
@@ -84,6 +109,17 @@ class Settings(BaseSettings):
         return self
 
     # Derived locations: computed, never configured twice.
+    @property
+    def published_dir(self) -> Path:
+        """Folder of published stakeholder app notebooks (the app server's root)."""
+        return self.home / "published"
+
+    @property
+    def app_url(self) -> str:
+        """Base URL of the stakeholder app server, ending in '/'."""
+        base = self.public_url or f"http://{self.bind_host}:{self.app_port}/"
+        return base if base.endswith("/") else base + "/"
+
     @property
     def case_studies_dir(self) -> Path:
         """Folder with one sub-folder per case study."""

@@ -75,3 +75,47 @@ class RunsFailed(WorkbenchError):
     """Some runs failed; the others finished. Details are in the run rows."""
 
     exit_code = 1
+
+
+class PublicationNotFound(InputError):
+    """The case study has no published app (run ``workbench publish SLUG``)."""
+
+    http_status = 404
+
+
+class WorkshopNotFound(InputError):
+    """No workshop with that id."""
+
+    http_status = 404
+
+
+class WorkshopStateError(InputError):
+    """The action does not fit the workshop's state (e.g. opening a closed workshop)."""
+
+    http_status = 409
+
+
+class WorkshopClosed(WorkshopStateError):
+    """The workshop is not open: answers can be read but not changed."""
+
+
+class AccessDenied(WorkbenchError):
+    """A join token or code is unknown, expired or belongs to another workshop."""
+
+    exit_code = 2
+    http_status = 403
+
+
+class RateLimited(WorkbenchError):
+    """Too many submissions in a short time; retry after ``retry_after`` seconds."""
+
+    exit_code = 2
+    http_status = 429
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class StaleRound(WorkshopStateError):
+    """The answer was given for a round that is no longer current."""

@@ -23,9 +23,20 @@ from workbench.classifications import NACE_SECTIONS, TARGET_GROUPS, nuts_problem
 from workbench.config import Settings
 from workbench.data.catalog import DataCatalog
 from workbench.db import Database, crud
+from workbench.db import participation as store
 from workbench.db.models import Run, RunStatus
-from workbench.exceptions import CaseStudyNotFound, InvalidInput, Problem, RunNotFound
+from workbench.exceptions import (
+    CaseStudyNotFound,
+    InvalidInput,
+    Problem,
+    PublicationNotFound,
+    RunNotFound,
+)
+from workbench.participation.feedback import FeedbackService
+from workbench.participation.spec import default_spec, load_spec, parse_spec
+from workbench.participation.workshops import WorkshopInfo, WorkshopService
 from workbench.planning import RunSpec, plan_runs
+from workbench.publish import PublishedApp, load_artefacts, publish, published_apps
 from workbench.runs import BatchReport, BatchRunner
 from workbench.templates import Template, TemplateLibrary
 
@@ -231,3 +242,60 @@ class Workbench:
         if run is None:
             raise RunNotFound(f"no run with id {run_id}")
         return run
+
+    # -- publishing and workshops -------------------------------------------------
+    def publish(self, slug: str) -> PublishedApp:
+        """Build and register the stakeholder app of a case study from its latest runs."""
+        return publish(self.db, self.settings, self.case(slug))
+
+    def apps(self) -> list[PublishedApp]:
+        """The newest published app of every case study (the gallery)."""
+        return published_apps(self.db)
+
+    @cached_property
+    def workshops(self) -> WorkshopService:
+        """Workshop life cycle, join links and participation counts."""
+        return WorkshopService(self.db, self.settings)
+
+    @cached_property
+    def feedback(self) -> FeedbackService:
+        """Feedback submissions and results (the code path of every widget)."""
+        return FeedbackService(self.db, self.settings)
+
+    def create_workshop(
+        self,
+        slug: str,
+        *,
+        spec_path: Path | None = None,
+        title: str | None = None,
+        expected: int | None = None,
+        scale: int | None = None,
+    ) -> WorkshopInfo:
+        """A draft workshop on a published case study.
+
+        Options, criteria and statements come from ``spec_path`` or, by default, from the
+        programmes the case's evidence review ranked.
+        """
+        case = self.case(slug)
+        if spec_path is not None:
+            raw = load_spec(spec_path).model_dump(mode="json")
+        else:
+            with self.db.session() as s:
+                pub = store.latest_publication(s, case_slug=slug)
+            if pub is None:
+                raise PublicationNotFound(
+                    f"case study {slug!r} has no published app: run `workbench publish {slug}`"
+                )
+            artefacts = load_artefacts(self.db, self.settings, pub.id or 0)
+            evidence = artefacts.get("evidence_review", {}).get("json", {}).get("evidence", {})
+            region = evidence.get("region", {}).get("name", case.region)
+            raw = default_spec(
+                title=title or f"Co-design workshop: {case.title}",
+                evidence=evidence,
+                region_name=region,
+                target_groups=list(case.target_groups),
+            )
+        overrides = {"title": title, "expected_participants": expected, "scale": scale}
+        raw.update({k: v for k, v in overrides.items() if v is not None})
+        source = str(spec_path) if spec_path else "workshop options"
+        return self.workshops.create(case_slug=slug, spec=parse_spec(raw, source))

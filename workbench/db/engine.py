@@ -22,16 +22,27 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: Newest migration revision; a test checks it against Alembic's head. Opening an
 #: up-to-date database then needs no Alembic import at all (fast CLI start-up).
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
+#: Execution option marking a session that writes and must serialise with other writers.
+WRITE_OPTION = "workbench_write"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The driver must not open transactions itself: ``_sqlite_begin`` does, so that
+    # writers can take the write lock up front (BEGIN IMMEDIATE) instead of failing
+    # to upgrade a read snapshot under concurrency.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str) -> Engine:
@@ -44,6 +55,7 @@ def make_engine(url: str) -> Engine:
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -99,9 +111,14 @@ class Database:
             upgrade(url)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session that commits on success and rolls back on error."""
-        with Session(self.engine, expire_on_commit=False) as session:
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """A session that commits on success and rolls back on error.
+
+        ``write=True`` takes SQLite's write lock when the transaction begins, so that
+        concurrent writers queue (busy timeout) instead of failing mid-transaction.
+        """
+        bind = self.engine.execution_options(**{WRITE_OPTION: True}) if write else self.engine
+        with Session(bind, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, String, Text
+from sqlalchemy import JSON, Column, DateTime, String, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -99,3 +99,157 @@ class Run(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     traceback: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     synthetic_data: bool = False
+
+
+# -- publishing and workshops --------------------------------------------------------
+
+
+class Publication(SQLModel, table=True):
+    """A case study's stakeholder app, built from a fixed set of successful runs."""
+
+    __tablename__ = "publication"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_slug: str = Field(index=True, max_length=64)
+    title: str = Field(default="", max_length=300)
+    app_path: str = Field(max_length=1024)
+    #: template name -> run content hash
+    run_hashes: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    #: template name -> template version
+    template_versions: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    #: content hash over the runs and the app builder version: what participants saw
+    bundle_hash: str = Field(index=True, max_length=64)
+    app_version: str = Field(max_length=32)
+    synthetic_data: bool = False
+    published_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class Workshop(SQLModel, table=True):
+    """A co-design workshop on one published case-study app."""
+
+    __tablename__ = "workshop"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_slug: str = Field(index=True, max_length=64)
+    publication_id: int = Field(foreign_key="publication.id")
+    title: str = Field(max_length=200)
+    state: str = Field(default="draft", max_length=16, index=True)
+    current_round: int = 0
+    expected_participants: int = 0
+    scale_max: int = 5
+    #: options, criteria and settings (see workbench.participation.spec)
+    spec: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    code_hash: str | None = Field(default=None, max_length=64, unique=True)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    opened_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class WorkshopRound(SQLModel, table=True):
+    """A numbered round of a workshop; earlier rounds are frozen when a new one starts."""
+
+    __tablename__ = "workshop_round"
+
+    workshop_id: int = Field(foreign_key="workshop.id", primary_key=True)
+    number: int = Field(primary_key=True)
+    opened_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class Participant(SQLModel, table=True):
+    """One invitation/participant. Only the SHA-256 of the join token is stored."""
+
+    __tablename__ = "participant"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    #: pseudonymous id shown in exports instead of names
+    public_id: str = Field(max_length=32, unique=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    display_name: str | None = Field(default=None, max_length=80)
+    stakeholder_group: str | None = Field(default=None, max_length=40, index=True)
+    consent_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    last_seen_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+
+
+class Statement(SQLModel, table=True):
+    """A statement to vote on: seeded by the facilitator or proposed by a participant."""
+
+    __tablename__ = "statement"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    #: "seed" or "participant"
+    origin: str = Field(default="seed", max_length=16)
+    author_id: int | None = Field(default=None, foreign_key="participant.id")
+    #: "approved", "pending" (held for moderation) or "hidden"
+    status: str = Field(default="approved", max_length=16, index=True)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class Submission(SQLModel, table=True):
+    """One accepted submission; its idempotency key makes re-sending harmless."""
+
+    __tablename__ = "submission"
+    __table_args__ = (UniqueConstraint("participant_id", "idempotency_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    round: int
+    kind: str = Field(max_length=16)
+    idempotency_key: str = Field(max_length=64)
+    payload_sha256: str = Field(max_length=64)
+    item_count: int = 0
+    received_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
+
+
+class Feedback(SQLModel, table=True):
+    """The current answer of one participant to one item in one round.
+
+    Pinned to what it answered: workshop, round, participant, case study, the bundle
+    hash of the runs shown and the template versions.
+    """
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("workshop_id", "round", "participant_id", "item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    round: int
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    kind: str = Field(max_length=16, index=True)
+    item: str = Field(max_length=200)
+    value: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    case_slug: str = Field(max_length=64)
+    run_hash: str = Field(max_length=64)
+    template_version: str = Field(max_length=200)
+    submission_id: int = Field(foreign_key="submission.id")
+    revision: int = 1
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )

@@ -1,0 +1,317 @@
+"""Crud for publications, workshops, participants, statements and feedback.
+
+Feedback is written by :func:`record_submission` in one transaction: the submission row
+(unique per participant and idempotency key) and an upsert per answered item (unique per
+workshop, round, participant and item). Concurrent and repeated submissions therefore
+never duplicate a row, and a re-sent submission is recognised rather than re-applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from workbench.db.models import (
+    Feedback,
+    Participant,
+    Publication,
+    Statement,
+    Submission,
+    Workshop,
+    WorkshopRound,
+    utcnow,
+)
+
+# -- publications --------------------------------------------------------------------
+
+
+def add_publication(session: Session, **fields: Any) -> Publication:
+    """Register a published app."""
+    pub = Publication(**fields)
+    session.add(pub)
+    session.flush()
+    session.refresh(pub)
+    return pub
+
+
+def find_publication(session: Session, *, publication_id: int) -> Publication | None:
+    """The publication with this id."""
+    return session.get(Publication, publication_id)
+
+
+def latest_publication(session: Session, *, case_slug: str) -> Publication | None:
+    """The newest publication of a case study."""
+    query = (
+        select(Publication)
+        .where(Publication.case_slug == case_slug)
+        .order_by(col(Publication.id).desc())
+        .limit(1)
+    )
+    return session.exec(query).first()
+
+
+def latest_publications(session: Session) -> list[Publication]:
+    """The newest publication of every case study, by case slug."""
+    newest = select(func.max(Publication.id)).group_by(Publication.case_slug)
+    query = (
+        select(Publication)
+        .where(col(Publication.id).in_(newest))
+        .order_by(col(Publication.case_slug))
+    )
+    return list(session.exec(query).all())
+
+
+# -- workshops -----------------------------------------------------------------------
+
+
+def add_workshop(session: Session, **fields: Any) -> Workshop:
+    """Insert a workshop (state draft)."""
+    workshop = Workshop(**fields)
+    session.add(workshop)
+    session.flush()
+    session.refresh(workshop)
+    return workshop
+
+
+def find_workshop(session: Session, *, workshop_id: int, lock: bool = False) -> Workshop | None:
+    """The workshop with this id; ``lock`` serialises state changes on PostgreSQL."""
+    query = select(Workshop).where(Workshop.id == workshop_id)
+    if lock:
+        query = query.with_for_update()
+    return session.exec(query).first()
+
+
+def find_workshops(session: Session, *, state: str | None = None) -> Sequence[Workshop]:
+    """Workshops, newest first."""
+    query = select(Workshop)
+    if state is not None:
+        query = query.where(Workshop.state == state)
+    return session.exec(query.order_by(col(Workshop.id).desc())).all()
+
+
+def find_workshop_by_code(session: Session, *, code_hash: str) -> Workshop | None:
+    """The workshop whose join code hashes to ``code_hash``."""
+    return session.exec(select(Workshop).where(Workshop.code_hash == code_hash)).first()
+
+
+def start_round(session: Session, *, workshop: Workshop, now: datetime) -> WorkshopRound:
+    """Close the workshop's current round (if any) and open the next one."""
+    if workshop.current_round:
+        current = session.get(WorkshopRound, (workshop.id, workshop.current_round))
+        if current is not None and current.closed_at is None:
+            current.closed_at = now
+            session.add(current)
+    workshop.current_round += 1
+    new = WorkshopRound(workshop_id=workshop.id, number=workshop.current_round, opened_at=now)
+    session.add(workshop)
+    session.add(new)
+    session.flush()
+    return new
+
+
+def close_rounds(session: Session, *, workshop_id: int, now: datetime) -> None:
+    """Mark every open round of a workshop as closed."""
+    rounds = session.exec(
+        select(WorkshopRound).where(
+            WorkshopRound.workshop_id == workshop_id, col(WorkshopRound.closed_at).is_(None)
+        )
+    ).all()
+    for rnd in rounds:
+        rnd.closed_at = now
+        session.add(rnd)
+
+
+def find_rounds(session: Session, *, workshop_id: int) -> Sequence[WorkshopRound]:
+    """A workshop's rounds in order."""
+    query = select(WorkshopRound).where(WorkshopRound.workshop_id == workshop_id)
+    return session.exec(query.order_by(col(WorkshopRound.number))).all()
+
+
+# -- participants --------------------------------------------------------------------
+
+
+def add_participant(session: Session, **fields: Any) -> Participant:
+    """Insert an invitation (a participant who has not registered yet)."""
+    participant = Participant(**fields)
+    session.add(participant)
+    session.flush()
+    session.refresh(participant)
+    return participant
+
+
+def find_participant_by_token(session: Session, *, token_hash: str) -> Participant | None:
+    """The participant whose token hashes to ``token_hash``."""
+    return session.exec(select(Participant).where(Participant.token_hash == token_hash)).first()
+
+
+def find_participant(session: Session, *, participant_id: int) -> Participant | None:
+    """The participant with this id."""
+    return session.get(Participant, participant_id)
+
+
+def lock_participant(session: Session, *, participant_id: int) -> Participant | None:
+    """Read a participant row for update: one participant's writes are serialised."""
+    query = select(Participant).where(Participant.id == participant_id).with_for_update()
+    return session.exec(query).first()
+
+
+def update_participant(session: Session, participant: Participant, **fields: Any) -> Participant:
+    """Set ``fields`` on a participant."""
+    for name, value in fields.items():
+        setattr(participant, name, value)
+    session.add(participant)
+    session.flush()
+    return participant
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    """Participation of one stakeholder group."""
+
+    group: str
+    registered: int
+    active: int
+
+
+def participation(
+    session: Session, *, workshop_id: int, round_number: int
+) -> tuple[int, list[GroupCount]]:
+    """(invited, per-group registered and active-this-round counts)."""
+    invited = session.exec(
+        select(func.count()).select_from(Participant).where(Participant.workshop_id == workshop_id)
+    ).one()
+    registered = session.exec(
+        select(Participant.stakeholder_group, func.count())
+        .where(Participant.workshop_id == workshop_id, col(Participant.consent_at).is_not(None))
+        .group_by(Participant.stakeholder_group)
+    ).all()
+    active = session.exec(
+        select(Participant.stakeholder_group, func.count(func.distinct(Submission.participant_id)))
+        .join(Submission, col(Submission.participant_id) == col(Participant.id))
+        .where(Submission.workshop_id == workshop_id, Submission.round == round_number)
+        .group_by(Participant.stakeholder_group)
+    ).all()
+    active_by = {group: n for group, n in active}
+    counts = [
+        GroupCount(group=group or "", registered=n, active=active_by.get(group, 0))
+        for group, n in registered
+    ]
+    return invited, sorted(counts, key=lambda c: c.group)
+
+
+# -- statements ----------------------------------------------------------------------
+
+
+def add_statement(session: Session, **fields: Any) -> Statement:
+    """Insert a statement."""
+    statement = Statement(**fields)
+    session.add(statement)
+    session.flush()
+    session.refresh(statement)
+    return statement
+
+
+def find_statements(
+    session: Session, *, workshop_id: int, status: str | None = None
+) -> Sequence[Statement]:
+    """A workshop's statements in creation order."""
+    query = select(Statement).where(Statement.workshop_id == workshop_id)
+    if status is not None:
+        query = query.where(Statement.status == status)
+    return session.exec(query.order_by(col(Statement.id))).all()
+
+
+# -- submissions and feedback --------------------------------------------------------
+
+
+def find_submission(
+    session: Session, *, participant_id: int, idempotency_key: str
+) -> Submission | None:
+    """An accepted submission by its idempotency key."""
+    query = select(Submission).where(
+        Submission.participant_id == participant_id,
+        Submission.idempotency_key == idempotency_key,
+    )
+    return session.exec(query).first()
+
+
+def recent_submissions(session: Session, *, participant_id: int, since: datetime) -> list[datetime]:
+    """When this participant's submissions since ``since`` were received, oldest first."""
+    query = (
+        select(Submission.received_at)
+        .where(Submission.participant_id == participant_id, Submission.received_at >= since)
+        .order_by(col(Submission.received_at))
+    )
+    return list(session.exec(query).all())
+
+
+def _insert(session: Session, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+
+def insert_submission(session: Session, **fields: Any) -> int | None:
+    """Insert a submission; None if one with the same key already exists (a re-send)."""
+    fields.setdefault("received_at", utcnow())
+    stmt = (
+        _insert(session, Submission)
+        .values(**fields)
+        .on_conflict_do_nothing(index_elements=["participant_id", "idempotency_key"])
+        .returning(col(Submission.id))
+    )
+    return session.exec(stmt).scalar()  # type: ignore[call-overload]
+
+
+def upsert_feedback(
+    session: Session, *, rows: list[dict[str, Any]], submission_id: int, now: datetime
+) -> None:
+    """Insert or update one current row per (workshop, round, participant, item)."""
+    if not rows:
+        return
+    table = Feedback.__table__  # type: ignore[attr-defined]
+    for row in rows:
+        stmt = _insert(session, Feedback).values(
+            **row, submission_id=submission_id, created_at=now, updated_at=now, revision=1
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["workshop_id", "round", "participant_id", "item"],
+            set_={
+                "value": stmt.excluded.value,
+                "submission_id": stmt.excluded.submission_id,
+                "updated_at": stmt.excluded.updated_at,
+                "run_hash": stmt.excluded.run_hash,
+                "template_version": stmt.excluded.template_version,
+                "revision": table.c.revision + 1,
+            },
+        )
+        session.exec(stmt)  # type: ignore[call-overload]
+
+
+def find_feedback(
+    session: Session,
+    *,
+    workshop_id: int,
+    round_number: int | None = None,
+    participant_id: int | None = None,
+    kind: str | None = None,
+) -> Sequence[Feedback]:
+    """Feedback rows, optionally narrowed."""
+    query = select(Feedback).where(Feedback.workshop_id == workshop_id)
+    if round_number is not None:
+        query = query.where(Feedback.round == round_number)
+    if participant_id is not None:
+        query = query.where(Feedback.participant_id == participant_id)
+    if kind is not None:
+        query = query.where(Feedback.kind == kind)
+    return session.exec(query.order_by(col(Feedback.id))).all()
+
+
+def window_start(now: datetime, seconds: float) -> datetime:
+    """``now`` minus a rate window."""
+    return now - timedelta(seconds=seconds)

@@ -1,0 +1,327 @@
+"""Feedback submissions: validation, one transaction, idempotency, rate limit, results.
+
+This is the one code path every feedback widget uses. A submission is validated
+against the workshop's spec, then written in a single transaction pinned to workshop,
+round, participant, case study, run bundle hash and template versions. It is
+acknowledged (a :class:`Receipt`) only after the commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from workbench.config import Settings
+from workbench.db import Database
+from workbench.db import participation as store
+from workbench.db.models import Publication, Workshop, utcnow
+from workbench.exceptions import (
+    AccessDenied,
+    InvalidInput,
+    Problem,
+    RateLimited,
+    StaleRound,
+    WorkshopClosed,
+)
+from workbench.participation.spec import MAX_STATEMENT_CHARS
+from workbench.participation.tokens import looks_like_token
+from workbench.participation.workshops import INVALID_LINK, WorkshopService, clean_text
+
+KINDS = ("rating", "approval", "ranking", "comment", "vote", "proposal")
+VOTES = {"agree": 1, "disagree": -1, "pass": 0}
+MAX_PAYLOAD_BYTES = 16_384
+MAX_COMMENT_CHARS = 2000
+_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Proof that a submission is committed (or was already, for a re-send)."""
+
+    submission_id: int
+    saved_at: datetime
+    items: int
+    duplicate: bool
+    round: int
+
+
+def template_version_pin(pub: Publication) -> str:
+    """The versions of what a participant saw, e.g. ``app@1;evidence_review@1.0.0``."""
+    parts = [f"app@{pub.app_version}"] + [
+        f"{name}@{version}" for name, version in sorted(pub.template_versions.items())
+    ]
+    return ";".join(parts)
+
+
+def payload_hash(kind: str, payload: Any) -> str:
+    """Canonical digest of a submission, to tell a re-send from a reused key."""
+    blob = json.dumps([kind, payload], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _bad(key: str, message: str) -> InvalidInput:
+    return InvalidInput([Problem("submission", key, message)])
+
+
+class FeedbackService:
+    """Validate and store feedback; read a participant's own answers and the results."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self.workshops = WorkshopService(db, settings)
+
+    def submit(
+        self,
+        *,
+        workshop_id: object,
+        token: object,
+        round_number: int,
+        kind: str,
+        payload: Any,
+        idempotency_key: str,
+    ) -> Receipt:
+        """Store one submission; raises a named error (nothing written) if it is refused."""
+        if kind not in KINDS:
+            raise _bad("kind", f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+        if not isinstance(idempotency_key, str) or not _KEY_RE.match(idempotency_key):
+            raise _bad("idempotency_key", "must be 8-64 letters, digits, '-' or '_'")
+        try:
+            size = len(json.dumps(payload, default=str).encode())
+        except (TypeError, ValueError):
+            raise _bad("payload", "is not valid JSON data") from None
+        if size > MAX_PAYLOAD_BYTES:
+            raise _bad("payload", f"is too large ({size} bytes; the limit is {MAX_PAYLOAD_BYTES})")
+        if not isinstance(payload, dict):
+            raise _bad("payload", "must be a mapping")
+        if not looks_like_token(token):
+            raise AccessDenied(INVALID_LINK)
+        digest = payload_hash(kind, payload)
+        now = utcnow()
+        with self.db.session(write=True) as s:
+            wid = int(str(workshop_id)) if str(workshop_id).isdigit() else -1
+            participant = self.workshops._participant(s, wid, str(token))
+            workshop = self.workshops._workshop(s, wid)
+            if participant.consent_at is None:
+                raise AccessDenied("Please register (name, group and consent) before answering.")
+            if workshop.state != "open":
+                raise WorkshopClosed(
+                    "This workshop is closed. Answers can be read but no longer changed."
+                    if workshop.state == "closed"
+                    else "This workshop has not started yet."
+                )
+            if round_number != workshop.current_round:
+                raise StaleRound(
+                    f"Round {workshop.current_round} has started; your answer was for round "
+                    f"{round_number}. Reload the page to answer round {workshop.current_round}."
+                )
+            pub = self.workshops._publication(s, workshop)
+            rows, statement = self._validate(s, workshop, kind, payload)
+            assert participant.id is not None
+            store.lock_participant(s, participant_id=participant.id)
+            previous = store.find_submission(
+                s, participant_id=participant.id, idempotency_key=idempotency_key
+            )
+            if previous is not None:
+                return self._resend(previous, digest)
+            recent = store.recent_submissions(
+                s,
+                participant_id=participant.id,
+                since=store.window_start(now, self.settings.rate_window_s),
+            )
+            if len(recent) >= self.settings.rate_limit:
+                wait = (recent[0] - now).total_seconds() + self.settings.rate_window_s
+                raise RateLimited(
+                    f"Too many saves in a short time. Your latest answers are kept and will be "
+                    f"saved in {max(wait, 0.1):.0f} s.",
+                    retry_after=max(wait, 0.1),
+                )
+            submission_id = store.insert_submission(
+                s,
+                workshop_id=wid,
+                participant_id=participant.id,
+                round=workshop.current_round,
+                kind=kind,
+                idempotency_key=idempotency_key,
+                payload_sha256=digest,
+                item_count=len(rows) + (1 if statement else 0),
+                received_at=now,
+            )
+            if submission_id is None:  # a concurrent re-send won the race
+                previous = store.find_submission(
+                    s, participant_id=participant.id, idempotency_key=idempotency_key
+                )
+                assert previous is not None
+                return self._resend(previous, digest)
+            pins = {
+                "workshop_id": wid,
+                "round": workshop.current_round,
+                "participant_id": participant.id,
+                "case_slug": workshop.case_slug,
+                "run_hash": pub.bundle_hash,
+                "template_version": template_version_pin(pub),
+            }
+            store.upsert_feedback(
+                s,
+                rows=[{**pins, **row} for row in rows],
+                submission_id=submission_id,
+                now=now,
+            )
+            if statement:
+                store.add_statement(
+                    s,
+                    workshop_id=wid,
+                    text=statement,
+                    origin="participant",
+                    author_id=participant.id,
+                    status="pending",
+                )
+            participant.last_seen_at = now
+            s.add(participant)
+        return Receipt(submission_id, now, len(rows), False, workshop.current_round)
+
+    @staticmethod
+    def _resend(previous: Any, digest: str) -> Receipt:
+        if previous.payload_sha256 != digest:
+            raise _bad(
+                "idempotency_key",
+                "was already used for different answers; send new answers with a new key",
+            )
+        return Receipt(previous.id, previous.received_at, previous.item_count, True, previous.round)
+
+    # -- validation -------------------------------------------------------------------
+    def _validate(
+        self, s: Any, workshop: Workshop, kind: str, payload: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        spec = workshop.spec
+        options = [o["key"] for o in spec.get("options", [])]
+        criteria = [c["key"] for c in spec.get("criteria", [])]
+        if kind == "rating":
+            ratings = payload.get("ratings")
+            if not isinstance(ratings, dict) or not ratings:
+                raise _bad("ratings", "rate at least one option")
+            rows = []
+            for option, per in ratings.items():
+                if option not in options:
+                    raise _bad(f"ratings.{option}", "is not an option of this workshop")
+                if not isinstance(per, dict):
+                    raise _bad(f"ratings.{option}", "must map criteria to ratings")
+                for criterion, value in per.items():
+                    if criterion not in criteria:
+                        raise _bad(f"ratings.{option}.{criterion}", "is not a criterion")
+                    if (
+                        isinstance(value, bool)
+                        or not isinstance(value, int)
+                        or not 1 <= value <= workshop.scale_max
+                    ):
+                        raise _bad(
+                            f"ratings.{option}.{criterion}",
+                            f"must be a whole number from 1 to {workshop.scale_max}",
+                        )
+                    rows.append(
+                        {"kind": "rating", "item": f"rating:{option}:{criterion}", "value": value}
+                    )
+            return rows, None
+        if kind == "approval":
+            approved = payload.get("approved")
+            if not isinstance(approved, list) or any(a not in options for a in approved):
+                raise _bad("approved", "must list options of this workshop")
+            if len(set(approved)) != len(approved):
+                raise _bad("approved", "lists an option twice")
+            return [
+                {"kind": "approval", "item": f"approval:{o}", "value": o in approved}
+                for o in options
+            ], None
+        if kind == "ranking":
+            order = payload.get("order")
+            if not isinstance(order, list) or sorted(map(str, order)) != sorted(options):
+                raise _bad("order", "must list every option exactly once")
+            return [{"kind": "ranking", "item": "ranking", "value": list(order)}], None
+        if kind == "comment":
+            target = payload.get("target", "general")
+            if target != "general" and target not in options:
+                raise _bad("target", "must be 'general' or an option of this workshop")
+            text = clean_text(payload.get("text"), field_name="text", max_chars=MAX_COMMENT_CHARS)
+            return [{"kind": "comment", "item": f"comment:{target}", "value": text}], None
+        if kind == "vote":
+            votes = payload.get("votes")
+            if not isinstance(votes, dict) or not votes:
+                raise _bad("votes", "vote on at least one statement")
+            approved = {
+                str(st.id)
+                for st in store.find_statements(s, workshop_id=workshop.id, status="approved")
+            }
+            rows = []
+            for sid, vote in votes.items():
+                if str(sid) not in approved:
+                    raise _bad(f"votes.{sid}", "is not a statement open for voting")
+                if vote not in VOTES:
+                    raise _bad(f"votes.{sid}", "must be agree, disagree or pass")
+                rows.append({"kind": "vote", "item": f"vote:{sid}", "value": VOTES[vote]})
+            return rows, None
+        # proposal
+        text = clean_text(
+            payload.get("text"), field_name="text", max_chars=MAX_STATEMENT_CHARS, min_chars=10
+        )
+        return [], text
+
+    # -- reading ----------------------------------------------------------------------
+    def my_answers(self, *, workshop_id: object, token: object) -> dict[str, Any]:
+        """The participant's current answers in the current round, keyed by item."""
+        admission = self.workshops.admit(workshop_id, token)
+        with self.db.session() as s:
+            rows = store.find_feedback(
+                s,
+                workshop_id=admission.workshop_id,
+                round_number=admission.current_round,
+                participant_id=admission.participant_id,
+            )
+            return {row.item: row.value for row in rows}
+
+    def statements(self, *, workshop_id: int) -> list[dict[str, Any]]:
+        """Statements open for voting (approved), in order."""
+        with self.db.session() as s:
+            return [
+                {"id": st.id, "text": st.text}
+                for st in store.find_statements(s, workshop_id=workshop_id, status="approved")
+            ]
+
+    def results(self, *, workshop_id: object, token: object) -> dict[str, Any]:
+        """Group results the participant may see: only for what they answered themselves.
+
+        Hiding results until one has voted avoids herding.
+        """
+        admission = self.workshops.admit(workshop_id, token)
+        with self.db.session() as s:
+            rows = store.find_feedback(
+                s, workshop_id=admission.workshop_id, round_number=admission.current_round
+            )
+        mine = {r.item for r in rows if r.participant_id == admission.participant_id}
+        ratings: dict[str, list[int]] = defaultdict(list)
+        votes: dict[str, Counter[int]] = defaultdict(Counter)
+        approvals: Counter[str] = Counter()
+        approvers: set[int] = set()
+        for r in rows:
+            if r.kind == "rating" and r.item in mine:
+                ratings[r.item.removeprefix("rating:")].append(int(r.value))
+            elif r.kind == "vote" and r.item in mine:
+                votes[r.item.removeprefix("vote:")][int(r.value)] += 1
+            elif r.kind == "approval" and any(m.startswith("approval:") for m in mine):
+                approvers.add(r.participant_id)
+                if r.value:
+                    approvals[r.item.removeprefix("approval:")] += 1
+        return {
+            "ratings": {
+                k: {"median": statistics.median(v), "n": len(v)} for k, v in ratings.items()
+            },
+            "votes": {
+                k: {"agree": c[1], "disagree": c[-1], "pass": c[0]} for k, c in votes.items()
+            },
+            "approvals": {"n": len(approvers), "counts": dict(approvals)} if approvers else {},
+        }

@@ -1,0 +1,172 @@
+"""What a workshop asks: options, criteria, statements and the rating scale.
+
+A spec comes from a YAML file (``workbench workshop create --spec FILE``) or, by default,
+from the case study's evidence review: the programme types it ranked become the options.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from workbench.classifications import STAKEHOLDER_GROUPS
+from workbench.exceptions import InvalidInput, Problem
+from workbench.yamlio import load_yaml
+
+_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+MAX_STATEMENT_CHARS = 280
+
+DEFAULT_CRITERIA: list[dict[str, str]] = [
+    {
+        "key": "effectiveness",
+        "label": "Effectiveness",
+        "description": "How well would this help the target groups into good jobs?",
+    },
+    {
+        "key": "feasibility",
+        "label": "Feasibility",
+        "description": "How feasible is it in this region with today's institutions and budget?",
+    },
+    {
+        "key": "fairness",
+        "label": "Fairness",
+        "description": "Does it reach those furthest from the labour market?",
+    },
+    {
+        "key": "employer_fit",
+        "label": "Fit with employers' needs",
+        "description": "Does it match the skills employers in this sector are looking for?",
+    },
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Item(_Strict):
+    """An option to rate or a criterion to rate it on."""
+
+    key: str
+    label: str = Field(min_length=1, max_length=120)
+    description: str = Field(default="", max_length=1000)
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        if not _KEY_RE.match(value):
+            raise ValueError("must be lower-case letters, digits and _ (max 40), e.g. 'training'")
+        return value
+
+
+class WorkshopSpec(_Strict):
+    """The content of a workshop, fixed when it is created."""
+
+    title: str = Field(min_length=1, max_length=200)
+    scale: Literal[5, 9] = 5
+    expected_participants: int = Field(default=20, ge=1, le=500)
+    expected_mix: dict[str, int] = Field(default_factory=dict)
+    options: list[Item] = Field(min_length=2, max_length=12)
+    criteria: list[Item] = Field(min_length=1, max_length=8)
+    statements: list[str] = Field(default_factory=list, max_length=100)
+
+    @field_validator("statements")
+    @classmethod
+    def _statements(cls, value: list[str]) -> list[str]:
+        cleaned = [s.strip() for s in value]
+        for text in cleaned:
+            if not text:
+                raise ValueError("a statement is empty")
+            if len(text) > MAX_STATEMENT_CHARS:
+                raise ValueError(f"a statement is longer than {MAX_STATEMENT_CHARS} characters")
+        return cleaned
+
+    @field_validator("expected_mix")
+    @classmethod
+    def _mix(cls, value: dict[str, int]) -> dict[str, int]:
+        for group, count in value.items():
+            if group not in STAKEHOLDER_GROUPS:
+                raise ValueError(
+                    f"unknown stakeholder group {group!r}; use one of "
+                    + ", ".join(STAKEHOLDER_GROUPS)
+                )
+            if count < 0:
+                raise ValueError(f"{group}: expected count must be >= 0")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_keys(self) -> WorkshopSpec:
+        for name, items in (("options", self.options), ("criteria", self.criteria)):
+            keys = [item.key for item in items]
+            dupes = sorted({k for k in keys if keys.count(k) > 1})
+            if dupes:
+                raise ValueError(f"{name}: duplicate key(s) {', '.join(dupes)}")
+        return self
+
+    def option_keys(self) -> list[str]:
+        """Option keys in display order."""
+        return [o.key for o in self.options]
+
+    def criterion_keys(self) -> list[str]:
+        """Criterion keys in display order."""
+        return [c.key for c in self.criteria]
+
+
+def parse_spec(raw: Any, source: str, locate: Any = None) -> WorkshopSpec:
+    """Validate ``raw``; every problem is reported with its key (and line if known)."""
+    if not isinstance(raw, dict):
+        raise InvalidInput([Problem(source, "", "must be a mapping of workshop settings")])
+    try:
+        return WorkshopSpec.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            path = tuple(str(p) for p in err["loc"])
+            line = locate(path) if locate else None
+            message = err["msg"].removeprefix("Value error, ")
+            problems.append(Problem(source, ".".join(path), message, line))
+        raise InvalidInput(problems) from None
+
+
+def load_spec(path: Path) -> WorkshopSpec:
+    """Read and validate a workshop spec YAML file."""
+    doc = load_yaml(path, str(path))
+    return parse_spec(doc.data, doc.source, doc.line_of)
+
+
+def default_spec(
+    *, title: str, evidence: dict[str, Any], region_name: str, target_groups: list[str]
+) -> dict[str, Any]:
+    """A spec built from an evidence review artefact: its ranked programmes become options."""
+    ranked = [r for r in evidence.get("ranking", []) if r.get("status") == "ranked"]
+    options = [
+        {
+            "key": r["programme_type"],
+            "label": r["programme"],
+            "description": (
+                f"Evidence score {r['score']:+d} from {r['n_findings']} published finding(s)"
+            ),
+        }
+        for r in ranked[:6]
+    ]
+    groups = ", ".join(g.replace("_", " ") for g in target_groups) or "the target groups"
+    statements = [
+        f"{options[0]['label']} should be the first priority in {region_name}."
+        if options
+        else f"Employers in {region_name} should co-design the programmes.",
+        f"Employers in {region_name} should co-design the training content.",
+        f"Programmes for {groups} need personal case managers, not only courses.",
+        "Results of each programme should be published every year.",
+        "Subsidised jobs crowd out regular hiring.",
+        "The evidence from other countries applies to our region.",
+    ]
+    return {
+        "title": title,
+        "scale": 5,
+        "options": options,
+        "criteria": DEFAULT_CRITERIA,
+        "statements": statements,
+    }
