@@ -119,3 +119,9 @@ class RateLimited(WorkbenchError):
 
 class StaleRound(WorkshopStateError):
     """The answer was given for a round that is no longer current."""
+
+
+class StoreUnavailable(WorkbenchError):
+    """The database could not be reached or was busy; retrying the same request is safe."""
+
+    http_status = 503

@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
+
+from workbench.exceptions import StoreUnavailable
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -122,6 +125,12 @@ class Database:
             try:
                 yield session
                 session.commit()
+            except OperationalError as exc:
+                session.rollback()
+                raise StoreUnavailable(
+                    f"the database is unavailable or busy ({type(exc.orig).__name__}); "
+                    "nothing was saved, please try again"
+                ) from exc
             except BaseException:
                 session.rollback()
                 raise

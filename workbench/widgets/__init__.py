@@ -1,0 +1,2 @@
+"""ipywidgets of the stakeholder apps. Every form submits through
+:class:`workbench.widgets.submitter.Submitter`, which calls the one feedback service."""

@@ -1,0 +1,107 @@
+"""Approve options (tick all you could accept) and rank them (best first)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as w
+
+from workbench.widgets.base import FeedbackForm
+
+
+class ApprovalForm(FeedbackForm):
+    """A checkbox per option."""
+
+    kind = "approval"
+    title = "Which options could you support?"
+    help = "Tick every option you could accept in your region."
+
+    def __init__(
+        self,
+        send: Any,
+        *,
+        options: list[dict[str, str]],
+        initial: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.options = options
+        self.initial = initial or {}
+        self.boxes: dict[str, w.Checkbox] = {}
+        super().__init__(send, **kwargs)
+
+    def build(self) -> w.Widget:
+        for option in self.options:
+            self.boxes[option["key"]] = w.Checkbox(
+                value=bool(self.initial.get(f"approval:{option['key']}", False)),
+                description=option["label"],
+                indent=False,
+            )
+        return w.VBox(list(self.boxes.values()))
+
+    def inputs(self) -> list[w.Widget]:
+        return list(self.boxes.values())
+
+    def payload(self) -> dict[str, Any]:
+        return {"approved": [key for key, box in self.boxes.items() if box.value]}
+
+
+class RankingForm(FeedbackForm):
+    """Order the options with 'move up' / 'move down' buttons (keyboard friendly)."""
+
+    kind = "ranking"
+    title = "Rank the options"
+    help = "Put the option you would fund first at the top."
+
+    def __init__(
+        self,
+        send: Any,
+        *,
+        options: list[dict[str, str]],
+        initial: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.labels = {o["key"]: o["label"] for o in options}
+        saved = (initial or {}).get("ranking")
+        self.order: list[str] = (
+            list(saved)
+            if isinstance(saved, list) and sorted(saved) == sorted(self.labels)
+            else list(self.labels)
+        )
+        self.rows = w.VBox()
+        self._buttons: list[w.Button] = []
+        super().__init__(send, **kwargs)
+
+    def build(self) -> w.Widget:
+        self._render()
+        return self.rows
+
+    def _render(self) -> None:
+        rows = []
+        self._buttons = []
+        for index, key in enumerate(self.order):
+            label = self.labels[key]
+            up = w.Button(icon="arrow-up", tooltip=f"Move {label} up", layout=w.Layout(width="3em"))
+            down = w.Button(
+                icon="arrow-down", tooltip=f"Move {label} down", layout=w.Layout(width="3em")
+            )
+            up.disabled = self.readonly if hasattr(self, "readonly") else False
+            up.disabled = up.disabled or index == 0
+            down.disabled = (getattr(self, "readonly", False)) or index == len(self.order) - 1
+            up.on_click(lambda _b, i=index: self.move(i, -1))
+            down.on_click(lambda _b, i=index: self.move(i, +1))
+            self._buttons += [up, down]
+            rows.append(w.HBox([w.Label(f"{index + 1}. {label}"), up, down]))
+        self.rows.children = rows
+
+    def move(self, index: int, step: int) -> None:
+        """Swap the option at ``index`` with its neighbour."""
+        target = index + step
+        if 0 <= target < len(self.order):
+            self.order[index], self.order[target] = self.order[target], self.order[index]
+            self._render()
+
+    def inputs(self) -> list[w.Widget]:
+        return self._buttons
+
+    def payload(self) -> dict[str, Any]:
+        return {"order": list(self.order)}

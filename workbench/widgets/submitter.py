@@ -1,0 +1,116 @@
+"""Submitting a form's answers safely: idempotency keys, retries, rate-limit coalescing.
+
+No ipywidgets here, so that the behaviour can be tested without a browser:
+
+- every new set of answers gets a new idempotency key; retries reuse it, so a retried
+  request that did commit is recognised instead of applied twice;
+- a busy or unreachable database is retried a few times with the same key;
+- when the participant is rate-limited, the *latest* answers of that form are kept and
+  sent when the wait is over: a burst loses nothing but the superseded answers.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from workbench.exceptions import InputError, RateLimited, StoreUnavailable, WorkbenchError
+
+Status = Literal["saved", "waiting", "refused", "error"]
+Send = Callable[[str, dict[str, Any], str], Any]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to a submission, with a message for the participant."""
+
+    status: Status
+    message: str
+    receipt: Any = None
+
+
+def _timer(delay: float, fn: Callable[[], None]) -> Any:
+    t = threading.Timer(delay, fn)
+    t.daemon = True
+    t.start()
+    return t
+
+
+class Submitter:
+    """Sends one form's answers through ``send(kind, payload, key)`` (the service call)."""
+
+    def __init__(
+        self,
+        send: Send,
+        *,
+        on_outcome: Callable[[Outcome], None] | None = None,
+        schedule: Callable[[float, Callable[[], None]], Any] = _timer,
+        retries: int = 3,
+        backoff: float = 0.5,
+    ) -> None:
+        self._send = send
+        self._on_outcome = on_outcome or (lambda _o: None)
+        self._schedule = schedule
+        self._retries = retries
+        self._backoff = backoff
+        self._lock = threading.Lock()
+        self._pending: dict[str, tuple[dict[str, Any], str]] = {}
+        self._timer: Any = None
+
+    def submit(self, kind: str, payload: dict[str, Any]) -> Outcome:
+        """Send new answers now, or keep them for later if the participant is rate-limited."""
+        key = uuid.uuid4().hex
+        with self._lock:
+            if self._timer is not None:  # already waiting: the newest answers replace older
+                self._pending[kind] = (payload, key)
+                return Outcome("waiting", "Your latest answers will be saved in a moment.")
+        return self._attempt(kind, payload, key)
+
+    def flush(self) -> list[Outcome]:
+        """Send the answers kept during a rate-limit wait (called by the timer)."""
+        with self._lock:
+            self._timer = None
+            pending, self._pending = self._pending, {}
+        outcomes = [self._attempt(kind, payload, key) for kind, (payload, key) in pending.items()]
+        for outcome in outcomes:
+            self._on_outcome(outcome)
+        return outcomes
+
+    @property
+    def waiting(self) -> bool:
+        """True while answers are held back by the rate limit."""
+        return self._timer is not None
+
+    def _attempt(self, kind: str, payload: dict[str, Any], key: str) -> Outcome:
+        for attempt in range(self._retries + 1):
+            try:
+                receipt = self._send(kind, payload, key)
+            except RateLimited as exc:
+                with self._lock:
+                    self._pending[kind] = (payload, key)
+                    if self._timer is None:
+                        self._timer = self._schedule(exc.retry_after, self.flush)
+                return Outcome("waiting", str(exc))
+            except StoreUnavailable as exc:
+                if attempt == self._retries:
+                    return Outcome("error", f"Not saved: {exc}")
+                time.sleep(self._backoff * (attempt + 1))
+            except InputError as exc:
+                return Outcome("refused", _plain(exc))
+            except WorkbenchError as exc:
+                return Outcome("refused", str(exc))
+            else:
+                stamp = receipt.saved_at.astimezone().strftime("%H:%M:%S")
+                return Outcome("saved", f"Saved at {stamp}.", receipt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _plain(exc: InputError) -> str:
+    problems = getattr(exc, "problems", None)
+    if problems:
+        return "Not saved: " + "; ".join(f"{p.key.replace('_', ' ')} {p.message}" for p in problems)
+    return f"Not saved: {exc}"
