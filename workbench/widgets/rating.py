@@ -50,7 +50,7 @@ class RatingGrid(FeedbackForm):
                     options=labels,
                     value=str(current) if current else None,
                     tooltips=[f"{criterion['label']}: {v} of {self.scale}" for v in labels],
-                    style={"button_width": "2.75em"},
+                    style={"button_width": "3.5em"},
                 )
                 self.cells[(option["key"], criterion["key"])] = toggle
                 label = w.HTML(

@@ -1,0 +1,345 @@
+"""The stakeholder app server: standalone Voilà, locked down, with preheated kernels.
+
+Compared with plain ``voila`` it
+
+- serves only the notebooks in ``<home>/published`` and no file listing, contents API
+  or files; ``/`` is a gallery of the published apps;
+- admits a page request only with a valid workshop token or code for that app
+  (checked before any kernel is used; refused with a readable 403 page);
+- keeps Voilà's message filter: page websockets may only talk widget comms, never
+  ``execute_request``;
+- sizes each app's pool of preheated kernels from the open workshops (warmed to the
+  expected number of participants) and culls kernels whose page is gone, including
+  those leaked by voila#1458 (the tab-close shutdown request fails Voilà's XSRF check;
+  here it is accepted, the kernel id being the page's secret).
+
+Run by ``workbench serve``; ``python -m workbench.appserver`` runs it alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import jinja2
+import tornado.web
+from jupyter_core.utils import ensure_async
+from jupyter_server.base.handlers import APIHandler
+from voila.app import Voila
+from voila.tornado.handler import TornadoVoilaHandler
+
+from workbench.config import Settings
+from workbench.db import Database
+from workbench.exceptions import AccessDenied, WorkbenchError
+from workbench.participation.tokens import hash_token, looks_like_token
+from workbench.participation.workshops import INVALID_LINK, WorkshopService
+from workbench.publish import published_apps
+from workbench.workspace import skeleton_root
+
+TEMPLATE_NAME = "workbench"
+POOL_SYNC_SECONDS = 2.0
+MAX_POOL = 200
+
+
+def extensions_dir() -> Path:
+    """The folder that holds ``voila/templates/workbench`` (put on JUPYTER_PATH)."""
+    return skeleton_root() / "extensions"
+
+
+def _pages() -> jinja2.Environment:
+    folder = extensions_dir() / "voila" / "templates" / TEMPLATE_NAME
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True)
+
+
+class _Page(tornado.web.RequestHandler):
+    """Renders our own pages with the workbench look."""
+
+    def initialize(self, server: AppServer) -> None:
+        self.server = server
+
+    def page(self, name: str, status: int = 200, **ns: Any) -> None:
+        css = f"{self.server.base_url}voila/templates/{TEMPLATE_NAME}/static/workbench.css"
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(self.server.pages.get_template(name).render(css_url=css, **ns))
+
+
+class GalleryHandler(_Page):
+    """``/``: the published apps (titles only; opening one needs a join link)."""
+
+    async def get(self) -> None:
+        apps = await asyncio.get_running_loop().run_in_executor(None, self.server.gallery)
+        self.page("gallery.html.j2", apps=apps)
+
+
+class HealthHandler(tornado.web.RequestHandler):
+    """``/workbench/health``: pool sizes and kernel count (no personal data)."""
+
+    def initialize(self, server: AppServer) -> None:
+        self.server = server
+
+    def get(self) -> None:
+        km = self.server.kernel_manager
+        pools = {nb: len(p) for nb, p in getattr(km, "_pools", {}).items()}
+        ready = {
+            nb: sum(1 for t in p if t.done() and not t.exception())
+            for nb, p in getattr(km, "_pools", {}).items()
+        }
+        self.set_header("Content-Type", "application/json")
+        self.finish(
+            json.dumps({"kernels": len(km.list_kernel_ids()), "pools": pools, "ready": ready})
+        )
+
+
+class GatedVoilaHandler(TornadoVoilaHandler):
+    """Voilà's notebook handler behind a workshop-token check."""
+
+    server: AppServer
+
+    def initialize(self, **kwargs: Any) -> None:
+        self.server = kwargs.pop("server")
+        super().initialize(**kwargs)
+
+    async def get(self, path: str | None = None) -> None:  # type: ignore[override]
+        query = {k: v[-1] for k, v in parse_qs(self.request.query).items()}
+        loop = asyncio.get_running_loop()
+        try:
+            workshop_id = await loop.run_in_executor(
+                None, self.server.check_request, path or "", query
+            )
+        except WorkbenchError as exc:
+            status = exc.http_status if exc.http_status in (403, 404, 409) else 403
+            self._refuse(status, str(exc))
+            return
+        self.server.admitted(workshop_id, path or "")
+        await super().get(path)
+
+    def _refuse(self, status: int, message: str) -> None:
+        css = f"{self.server.base_url}voila/templates/{TEMPLATE_NAME}/static/workbench.css"
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(
+            self.server.pages.get_template("message.html.j2").render(
+                css_url=css,
+                title="You cannot open this page",
+                message=message,
+                hint="Join links are personal. Ask the workshop facilitator for yours.",
+                status_code=status,
+            )
+        )
+
+
+class BeaconShutdownHandler(APIHandler):
+    """Shut down a page's kernel when its tab closes (fixes the voila#1458 leak).
+
+    The browser sends this with ``navigator.sendBeacon``, which carries no XSRF header;
+    the kernel id (a random UUID only that page knows) is the capability. Pool kernels,
+    which no page knows yet, are never shut down here.
+    """
+
+    def check_xsrf_cookie(self) -> None:
+        return None
+
+    async def post(self, kernel_id: str) -> None:
+        km = self.kernel_manager
+        pooled = {
+            t.result().get("kernel_id")
+            for pool in getattr(km, "_pools", {}).values()
+            for t in pool
+            if t.done() and not t.exception()
+        }
+        if kernel_id in km.list_kernel_ids() and kernel_id not in pooled:
+            await ensure_async(km.shutdown_kernel(kernel_id))
+        self.set_status(204)
+        self.finish()
+
+
+class AppServer(Voila):
+    """Voilà, configured and restricted for workshop participants."""
+
+    name = "workbench-apps"
+
+    def initialize(self, argv: Any = None) -> None:
+        """Parse ``argv`` and connect to the workspace database."""
+        super().initialize(argv)
+        self.settings_ = Settings()
+        self.db = Database(self.settings_.database_url)
+        self.workshops = WorkshopService(self.db, self.settings_)
+        self.pages = _pages()
+        self.served: Counter[int] = Counter()
+        self.demand: dict[str, int] = {}
+
+    # -- request checks (run in a thread: they query the database) ----------------------
+    def check_request(self, path: str, query: dict[str, str]) -> int:
+        """Return the workshop id a page request may open, or raise AccessDenied."""
+        if "code" in query and "token" not in query:
+            code = query["code"]
+            if not looks_like_token(code):
+                raise AccessDenied(INVALID_LINK)
+            from workbench.db import participation as store
+
+            with self.db.session() as s:
+                workshop = store.find_workshop_by_code(s, code_hash=hash_token(code))
+                if workshop is None or str(workshop.id) != query.get("workshop"):
+                    raise AccessDenied(INVALID_LINK)
+                wid = workshop.id
+        else:
+            wid = self.workshops.admit(
+                query.get("workshop", ""), query.get("token", "")
+            ).workshop_id
+        info = self.workshops.get(wid)
+        if info.app_path != path:
+            raise AccessDenied(INVALID_LINK)
+        return wid
+
+    def gallery(self) -> list[dict[str, Any]]:
+        """Published apps for the gallery page."""
+        out = []
+        for app in published_apps(self.db):
+            case: dict[str, Any] = {}
+            try:
+                from workbench.casestudies import load_case
+
+                c = load_case(self.settings_.case_studies_dir, app.case_slug)
+                case = {"region": c.region, "sector": c.sector, "target_groups": c.target_groups}
+            except WorkbenchError:
+                pass
+            out.append(
+                {
+                    "title": app.title,
+                    "slug": app.case_slug,
+                    "region_code": case.get("region", ""),
+                    "region_name": "",
+                    "sector": case.get("sector", ""),
+                    "target_groups": [g.replace("_", " ") for g in case.get("target_groups", [])],
+                    "published_at": app.published_at.strftime("%Y-%m-%d %H:%M UTC"),
+                    "bundle_hash": app.bundle_hash,
+                    "synthetic": app.synthetic_data,
+                }
+            )
+        return out
+
+    # -- kernel pools ---------------------------------------------------------------
+    def open_demand(self) -> dict[str, int]:
+        """Kernels still needed per app: expected participants not yet served, by app."""
+        demand: Counter[str] = Counter()
+        for info in self.workshops.list(state="open"):
+            demand[info.app_path] += max(0, info.expected_participants - self.served[info.id])
+        return dict(demand)
+
+    def pool_target(self, notebook: str) -> int:
+        """Preheated kernels wanted for one app notebook."""
+        base = self.settings_.pool_size
+        return min(MAX_POOL, max(base, self.demand.get(notebook, 0)))
+
+    def admitted(self, workshop_id: int, notebook: str) -> None:
+        """A participant's page takes a kernel: lower the pool size so it is not refilled
+        beyond what the open workshops still need."""
+        self.served[workshop_id] += 1
+        if notebook in self.demand:
+            self.demand[notebook] = max(0, self.demand[notebook] - 1)
+        self.sync_pool(notebook)
+
+    def sync_pool(self, notebook: str) -> None:
+        """Set one app's pool size (Voilà refills up to it after each use)."""
+        km = self.kernel_manager
+        if not hasattr(km, "kernel_pools_config") or not notebook:
+            return
+        target = self.pool_target(notebook)
+        config = dict(km.kernel_pools_config)
+        config[notebook] = {**config.get(notebook, {}), "pool_size": target}
+        km.kernel_pools_config = config
+
+    async def _sync_pools(self) -> None:
+        try:
+            self.demand = await asyncio.get_running_loop().run_in_executor(None, self.open_demand)
+        except WorkbenchError:
+            self.log.exception("could not read open workshops")
+            return
+        km = self.kernel_manager
+        notebooks = {p.name for p in Path(self.root_dir).glob("*.ipynb")}
+        for notebook in sorted(notebooks | set(self.demand)):
+            self.sync_pool(notebook)
+            target = self.pool_target(notebook)
+            pool = km._pools.get(notebook, [])
+            if len(pool) < target:
+                self.log.info("warming %s: %d -> %d preheated kernels", notebook, len(pool), target)
+                km.fill_if_needed(delay=0, notebook_name=notebook)
+            while len(pool) > target and pool and pool[-1].done():
+                task = pool.pop()
+                if not task.exception():
+                    await ensure_async(km.shutdown_kernel(task.result()["kernel_id"]))
+
+    def init_handlers(self) -> list[Any]:
+        """Voilà's handlers minus listings and files, plus the gate, gallery and health."""
+        handlers = []
+        ours = {"server": self}
+        for handler in super().init_handlers():
+            pattern, cls = handler[0], handler[1]
+            kwargs = handler[2] if len(handler) > 2 else {}
+            if "/voila/api/contents" in pattern or "/voila/tree" in pattern:
+                continue
+            if "/voila/files/" in pattern or pattern == self.server_url:
+                continue
+            if "/voila/api/shutdown/" in pattern:
+                handlers.append((pattern, BeaconShutdownHandler))
+            elif cls is TornadoVoilaHandler or "/voila/render/" in pattern:
+                handlers.append((pattern, GatedVoilaHandler, {**kwargs, **ours}))
+            else:
+                handlers.append(handler)
+        handlers.insert(0, (self.server_url, GalleryHandler, ours))
+        handlers.insert(0, (f"{self.server_url}workbench/health", HealthHandler, ours))
+        return handlers
+
+    def start(self) -> None:
+        """Start serving; the pools follow the open workshops every few seconds."""
+        from tornado.ioloop import PeriodicCallback
+
+        self._pool_sync = PeriodicCallback(self._sync_pools, POOL_SYNC_SECONDS * 1000)
+        self._pool_sync.start()
+        super().start()
+
+
+def voila_argv(settings: Settings) -> list[str]:
+    """Command-line configuration of the app server."""
+    return [
+        str(settings.published_dir),
+        "--no-browser",
+        f"--port={settings.app_port}",
+        "--Voila.port_retries=0",
+        f"--Voila.ip={settings.bind_host}",
+        f"--template={TEMPLATE_NAME}",
+        "--VoilaConfiguration.preheat_kernel=True",
+        f"--VoilaConfiguration.default_pool_size={settings.pool_size}",
+        "--VoilaConfiguration.show_tracebacks=False",
+        "--VoilaConfiguration.file_allowlist=[]",
+        "--VoilaKernelManager.fill_delay=2",
+        f"--MappingKernelManager.cull_idle_timeout={settings.cull_idle_timeout}",
+        "--MappingKernelManager.cull_interval=30",
+        "--MappingKernelManager.cull_connected=False",
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the app server for the workspace in WORKBENCH_HOME (or the current folder)."""
+    settings = Settings()
+    settings.published_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        p for p in (str(extensions_dir()), os.environ.get("JUPYTER_PATH", "")) if p
+    )
+    # Kernels inherit the environment: they must find the same workspace and database.
+    os.environ["WORKBENCH_HOME"] = str(settings.home)
+    os.environ["WORKBENCH_DB_URL"] = settings.database_url
+    Database(settings.database_url)  # migrate before the first kernel connects
+    AppServer.launch_instance(argv=voila_argv(settings) + list(argv or sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    main()
