@@ -323,6 +323,263 @@ def runs_show(ctx: click.Context, run_id: int, as_json: bool) -> None:
         click.echo("\ntraceback:\n" + run.traceback)
 
 
+# -- publishing -----------------------------------------------------------------------
+@cli.command("publish")
+@click.argument("slug")
+@click.pass_context
+@handle_errors
+def publish_cmd(ctx: click.Context, slug: str) -> None:
+    """Build and register the stakeholder app of SLUG from its latest successful runs."""
+    app = _service(ctx).publish(slug)
+    click.echo(f"published {app.case_slug} as published/{app.app_path} (bundle {app.bundle_hash})")
+    for template, content_hash in app.run_hashes.items():
+        click.echo(f"  {template}: run {content_hash[:16]}")
+
+
+@cli.command("apps")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+@handle_errors
+def apps_cmd(ctx: click.Context, as_json: bool) -> None:
+    """List the published stakeholder apps (the gallery)."""
+    apps = _service(ctx).apps()
+    if as_json:
+        click.echo(json.dumps([a.__dict__ for a in apps], default=str, indent=2))
+        return
+    rows = [
+        (a.case_slug, a.app_path, a.bundle_hash, f"{a.published_at:%Y-%m-%d %H:%M}", a.title)
+        for a in apps
+    ]
+    click.echo(_table(rows, ("case", "app", "bundle", "published (UTC)", "title")))
+
+
+# -- workshops ------------------------------------------------------------------------
+@cli.group("workshop")
+def workshop_group() -> None:
+    """Run co-design workshops: create, open, links, rounds, close."""
+
+
+def _print_workshop(info: Any) -> None:
+    click.echo(
+        f"workshop {info.id}: {info.title}\n  case {info.case_slug}, state {info.state}, "
+        f"round {info.current_round}, expected {info.expected_participants}, "
+        f"scale 1-{info.scale}, evidence bundle {info.bundle_hash}"
+    )
+    click.echo("  options:  " + ", ".join(o["key"] for o in info.options))
+    click.echo("  criteria: " + ", ".join(c["key"] for c in info.criteria))
+
+
+def _print_links(links: Sequence[Any]) -> None:
+    click.echo("participant join links (personal; shown once, only their hash is stored):")
+    for link in links:
+        click.echo(f"  {link.public_id}  {link.url}")
+    if links:
+        click.echo(f"  valid until {links[0].expires_at:%Y-%m-%d %H:%M} UTC")
+
+
+@workshop_group.command("create")
+@click.argument("slug")
+@click.option("--title", help="Workshop title (default: from the case study).")
+@click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML with options, criteria, statements, scale (default: from the evidence review).",
+)
+@click.option("--expected", type=click.IntRange(1, 500), help="Expected participants.")
+@click.option("--scale", type=click.Choice(["5", "9"]), help="Rating scale 1-5 or 1-9.")
+@click.option("--open", "open_now", is_flag=True, help="Open it at once (round 1).")
+@click.option("--links", "n_links", type=click.IntRange(0, 500), default=0, help="Make N links.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+@handle_errors
+def workshop_create(
+    ctx: click.Context,
+    slug: str,
+    title: str | None,
+    spec_path: Path | None,
+    expected: int | None,
+    scale: str | None,
+    open_now: bool,
+    n_links: int,
+    as_json: bool,
+) -> None:
+    """Create a draft workshop on the published app of case study SLUG."""
+    wb = _service(ctx)
+    info = wb.create_workshop(
+        slug,
+        spec_path=spec_path,
+        title=title,
+        expected=expected,
+        scale=int(scale) if scale else None,
+    )
+    if open_now:
+        info = wb.workshops.open(info.id)
+    links = wb.workshops.links(info.id, n_links) if n_links else []
+    if as_json:
+        out = info.as_dict() | {"links": [link.url for link in links]}
+        click.echo(json.dumps(out, indent=2))
+        return
+    _print_workshop(info)
+    if links:
+        _print_links(links)
+
+
+@workshop_group.command("list")
+@click.option("--state", type=click.Choice(["draft", "open", "closed"]))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+@handle_errors
+def workshop_list(ctx: click.Context, state: str | None, as_json: bool) -> None:
+    """List workshops with live participation."""
+    wb = _service(ctx)
+    infos = wb.workshops.list(state)
+    parts = {i.id: wb.workshops.participation(i.id) for i in infos}
+    if as_json:
+        click.echo(
+            json.dumps(
+                [i.as_dict() | {"participation": parts[i.id].as_dict()} for i in infos],
+                indent=2,
+            )
+        )
+        return
+    rows = [
+        (
+            i.id,
+            i.case_slug,
+            i.state,
+            i.current_round,
+            f"{parts[i.id].registered}/{i.expected_participants}",
+            parts[i.id].active,
+            i.title,
+        )
+        for i in infos
+    ]
+    click.echo(_table(rows, ("id", "case", "state", "round", "joined", "active", "title")))
+
+
+@workshop_group.command("show")
+@click.argument("workshop_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+@handle_errors
+def workshop_show(ctx: click.Context, workshop_id: int, as_json: bool) -> None:
+    """Show a workshop and its live participation per stakeholder group."""
+    wb = _service(ctx)
+    info = wb.workshops.get(workshop_id)
+    part = wb.workshops.participation(workshop_id)
+    if as_json:
+        click.echo(json.dumps(info.as_dict() | {"participation": part.as_dict()}, indent=2))
+        return
+    _print_workshop(info)
+    click.echo(
+        f"  participation: {part.registered} registered of {part.expected} expected "
+        f"({part.invited} invited), {part.active} active in round {part.round}"
+    )
+    rows = [(g["group"] or "?", g["registered"], g["active"]) for g in part.groups]
+    if rows:
+        click.echo(_table(rows, ("stakeholder group", "registered", "active")))
+
+
+def _transition(name: str, doc: str) -> None:
+    @workshop_group.command(name, help=doc)
+    @click.argument("workshop_id", type=int)
+    @click.pass_context
+    @handle_errors
+    def command(ctx: click.Context, workshop_id: int) -> None:
+        service = _service(ctx).workshops
+        fn = {"open": service.open, "close": service.close, "next-round": service.next_round}
+        info = fn[name](workshop_id)
+        click.echo(f"workshop {info.id} is {info.state}, round {info.current_round}")
+
+
+_transition("open", "Open a draft workshop: participants can join; round 1 starts.")
+_transition("close", "Close an open workshop: answers become read-only.")
+_transition("next-round", "Start the next round; earlier rounds' answers stay unchanged.")
+
+
+@workshop_group.command("links")
+@click.argument("workshop_id", type=int)
+@click.option("--count", type=click.IntRange(1, 500), default=1, show_default=True)
+@click.option("--valid-hours", type=click.FloatRange(0.01, 8760), help="Link lifetime.")
+@click.option("--shared", is_flag=True, help="A new shared workshop-code link instead.")
+@click.pass_context
+@handle_errors
+def workshop_links(
+    ctx: click.Context, workshop_id: int, count: int, valid_hours: float | None, shared: bool
+) -> None:
+    """Make new participant join links (tokens are shown once and stored hashed)."""
+    service = _service(ctx).workshops
+    if shared:
+        click.echo("shared join link (anyone with it can join; replaces the previous one):")
+        click.echo(f"  {service.shared_link(workshop_id)}")
+        return
+    _print_links(service.links(workshop_id, count, valid_hours=valid_hours))
+
+
+# -- servers --------------------------------------------------------------------------
+@cli.command("serve")
+@click.option("--no-lab", is_flag=True, help="Only the stakeholder app server.")
+@click.pass_context
+@handle_errors
+def serve_cmd(ctx: click.Context, no_lab: bool) -> None:
+    """Start JupyterLab (analysts) and the stakeholder app server; Ctrl-C stops both."""
+    import signal
+    import time
+
+    from workbench.db import Database
+    from workbench.serve import STARTUP_TIMEOUT_S, child_env, lab_token, servers, write_state
+
+    wb = _service(ctx)
+    settings = wb.settings
+    Database(settings.database_url)  # migrate once, before two servers race to
+    settings.published_dir.mkdir(parents=True, exist_ok=True)
+    token = lab_token(settings)
+    procs = servers(settings, token, lab=not no_lab)
+    stopping = False
+
+    def stop(_signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    env = child_env(settings)
+    try:
+        for proc in procs:
+            proc.start(env)
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        for proc in procs:
+            proc.wait_ready(deadline)
+        lab = f"http://{settings.bind_host}:{settings.lab_port}"
+        urls = {
+            "gallery": settings.app_url,
+            "lab": None if no_lab else f"{lab}/lab?token={token}",
+            "facilitator": None if no_lab else f"{lab}/workbench/facilitator?token={token}",
+            "api": None if no_lab else f"{lab}/workbench/api/workshops",
+        }
+        write_state(settings, {**urls, "pids": [p.process.pid for p in procs if p.process]})
+        click.secho("workbench is serving:", fg="green")
+        if not no_lab:
+            click.echo(f"  analyst JupyterLab:   {urls['lab']}")
+            click.echo(f"  facilitator overview: {urls['facilitator']}")
+            click.echo(f"  facilitator REST API: {urls['api']} (header: Authorization: token …)")
+        click.echo(f"  stakeholder gallery:  {urls['gallery']}")
+        for info in wb.workshops.list("open"):
+            link = wb.workshops.shared_link(info.id)
+            click.echo(f"  open workshop {info.id} ({info.title}); shared join link:\n    {link}")
+        click.echo("Press Ctrl-C to stop both servers.")
+        while not stopping:
+            for proc in procs:
+                if proc.process is not None and proc.process.poll() is not None:
+                    raise WorkbenchError(f"{proc.name} stopped; see {proc.log_path}")
+            time.sleep(0.5)
+    finally:
+        for proc in procs:
+            proc.stop()
+        click.echo("stopped.")
+
+
 # -- database -------------------------------------------------------------------------
 @cli.group("db")
 def db_group() -> None:

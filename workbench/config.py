@@ -80,6 +80,10 @@ class Settings(BaseSettings):
             "Default: http://<bind_host>:<app_port>/"
         ),
     )
+    lab_token: str | None = Field(
+        default=None,
+        description="Token of the analyst JupyterLab (default: a new random one per serve).",
+    )
     token_valid_hours: float = Field(
         default=72, gt=0, le=24 * 365, description="How long a participant join link is valid."
     )

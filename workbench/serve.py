@@ -1,0 +1,148 @@
+"""``workbench serve``: the analyst JupyterLab and the stakeholder app server, together.
+
+Both run as child processes in their own process groups; Ctrl-C (SIGINT) or SIGTERM
+stops both (SIGTERM, then SIGKILL after a grace period) and exits cleanly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench.config import Settings
+from workbench.exceptions import WorkbenchError
+
+STARTUP_TIMEOUT_S = 120.0
+
+
+class ServeError(WorkbenchError):
+    """A server did not start (port in use, crash); its log says why."""
+
+
+@dataclass
+class Server:
+    """One child server process."""
+
+    name: str
+    argv: list[str]
+    health_url: str
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def start(self, env: dict[str, str]) -> None:
+        """Start in a new process group, output to the log file."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def wait_ready(self, deadline: float) -> None:
+        """Poll the health URL until it answers 200."""
+        assert self.process is not None
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServeError(
+                    f"{self.name} exited with code {self.process.returncode}; see {self.log_path}"
+                )
+            try:
+                with urllib.request.urlopen(self.health_url, timeout=2) as resp:  # noqa: S310
+                    if resp.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.3)
+        raise ServeError(
+            f"{self.name} did not start within {STARTUP_TIMEOUT_S:.0f} s; see {self.log_path}"
+        )
+
+    def stop(self, grace: float = 15.0) -> None:
+        """SIGTERM the process group, then SIGKILL what is left."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        pgid = os.getpgid(self.process.pid)
+        os.killpg(pgid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(pgid, signal.SIGKILL)
+            self.process.wait()
+        with contextlib.suppress(ProcessLookupError):  # kernels left in the group
+            os.killpg(pgid, signal.SIGKILL)
+
+
+def lab_token(settings: Settings) -> str:
+    """The analyst server's token: WORKBENCH_LAB_TOKEN, else a new random one."""
+    return settings.lab_token or secrets.token_urlsafe(32)
+
+
+def servers(settings: Settings, token: str, *, lab: bool = True) -> list[Server]:
+    """The two servers of a workspace."""
+    logs = settings.var_dir / "logs"
+    host = settings.bind_host
+    out = []
+    if lab:
+        out.append(
+            Server(
+                name="JupyterLab (analysts and facilitators)",
+                argv=[
+                    sys.executable,
+                    "-m",
+                    "jupyterlab",
+                    "--no-browser",
+                    f"--ServerApp.ip={host}",
+                    f"--ServerApp.port={settings.lab_port}",
+                    "--ServerApp.port_retries=0",
+                    f"--ServerApp.root_dir={settings.home}",
+                    f"--IdentityProvider.token={token}",
+                    "--ServerApp.jpserver_extensions=workbench.server=True",
+                    *(["--ServerApp.allow_root=True"] if os.geteuid() == 0 else []),
+                ],
+                health_url=f"http://{host}:{settings.lab_port}/api/status?token={token}",
+                log_path=logs / "jupyterlab.log",
+            )
+        )
+    out.append(
+        Server(
+            name="Stakeholder app server (Voilà)",
+            argv=[sys.executable, "-m", "workbench.appserver"],
+            health_url=f"http://{host}:{settings.app_port}/workbench/health",
+            log_path=logs / "appserver.log",
+        )
+    )
+    return out
+
+
+def child_env(settings: Settings) -> dict[str, str]:
+    """Environment for the servers and their kernels: same workspace, same database."""
+    env = dict(os.environ)
+    env["WORKBENCH_HOME"] = str(settings.home)
+    env["WORKBENCH_DB_URL"] = settings.database_url
+    env["WORKBENCH_APP_PORT"] = str(settings.app_port)
+    env["WORKBENCH_LAB_PORT"] = str(settings.lab_port)
+    env["WORKBENCH_BIND_HOST"] = settings.bind_host
+    env["WORKBENCH_POOL_SIZE"] = str(settings.pool_size)
+    if settings.public_url:
+        env["WORKBENCH_PUBLIC_URL"] = settings.public_url
+    return env
+
+
+def write_state(settings: Settings, info: dict[str, Any]) -> Path:
+    """Record URLs and pids in ``var/serve.json`` (mode 0600: it holds the lab token)."""
+    path = settings.var_dir / "serve.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(info, fh, indent=2)
+    return path

@@ -1,0 +1,226 @@
+"""REST handlers (``/workbench/api/...``) and the facilitator page. All need Jupyter auth.
+
+Each handler parses its input, calls one service method in a worker thread (the
+database is synchronous) and renders JSON; errors become ``{"error", "problems"}`` with
+the error's HTTP status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from html import escape
+from typing import Any
+
+import tornado.web
+from jupyter_server.base.handlers import APIHandler, JupyterHandler
+from jupyter_server.utils import url_path_join
+
+from workbench.config import Settings
+from workbench.exceptions import InvalidInput, WorkbenchError
+from workbench.service import Workbench
+
+MAX_BODY = 64_000
+
+
+class _Base(APIHandler):
+    @property
+    def wb(self) -> Workbench:
+        service: Workbench = self.settings["workbench_service"]
+        return service
+
+    def body(self) -> dict[str, Any]:
+        raw = self.request.body or b"{}"
+        if len(raw) > MAX_BODY:
+            raise tornado.web.HTTPError(413, f"the request body is larger than {MAX_BODY} bytes")
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise tornado.web.HTTPError(400, "the request body must be a JSON object")
+        return data
+
+    async def call(self, fn: Callable[..., Any], *args: Any, status: int = 200, **kw: Any) -> None:
+        try:
+            result = await asyncio.to_thread(fn, *args, **kw)
+        except InvalidInput as exc:
+            self.set_status(exc.http_status)
+            self.finish(
+                {
+                    "error": str(exc) or "invalid input",
+                    "problems": [
+                        {"key": p.key, "message": p.message, "source": p.source}
+                        for p in exc.problems
+                    ],
+                }
+            )
+            return
+        except WorkbenchError as exc:
+            self.set_status(exc.http_status)
+            self.finish({"error": str(exc)})
+            return
+        self.set_status(status)
+        self.finish(json.dumps(_jsonable(result), default=str))
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: _jsonable(v) for k, v in value.__dict__.items()}
+    return value
+
+
+def _int(value: Any, name: str, default: int | None = None) -> int:
+    if value is None and default is not None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise tornado.web.HTTPError(400, f"{name} must be an integer")
+    return value
+
+
+class AppsHandler(_Base):
+    """GET: published apps. POST {"case": slug}: publish a case study."""
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        await self.call(self.wb.apps)
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        await self.call(self.wb.publish, str(self.body().get("case", "")), status=201)
+
+
+class WorkshopsHandler(_Base):
+    """GET: workshops. POST {"case", "title"?, "expected"?, "scale"?}: create one."""
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        await self.call(self.wb.workshops.list, self.get_argument("state", None))
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        body = self.body()
+        expected = body.get("expected")
+        scale = body.get("scale")
+        await self.call(
+            self.wb.create_workshop,
+            str(body.get("case", "")),
+            title=body.get("title"),
+            expected=None if expected is None else _int(expected, "expected"),
+            scale=None if scale is None else _int(scale, "scale"),
+            status=201,
+        )
+
+
+class WorkshopHandler(_Base):
+    """GET one workshop."""
+
+    @tornado.web.authenticated
+    async def get(self, workshop_id: str) -> None:
+        await self.call(self.wb.workshops.get, int(workshop_id))
+
+
+class WorkshopActionHandler(_Base):
+    """POST open | close | next-round."""
+
+    @tornado.web.authenticated
+    async def post(self, workshop_id: str, action: str) -> None:
+        service = self.wb.workshops
+        fn = {"open": service.open, "close": service.close, "next-round": service.next_round}
+        await self.call(fn[action], int(workshop_id))
+
+
+class LinksHandler(_Base):
+    """POST {"count": n, "valid_hours"?: h} or {"shared": true}: new join links."""
+
+    @tornado.web.authenticated
+    async def post(self, workshop_id: str) -> None:
+        body = self.body()
+        if body.get("shared") is True:
+            await self.call(
+                lambda: {"url": self.wb.workshops.shared_link(int(workshop_id))}, status=201
+            )
+            return
+        hours = body.get("valid_hours")
+        if hours is not None and (isinstance(hours, bool) or not isinstance(hours, int | float)):
+            raise tornado.web.HTTPError(400, "valid_hours must be a number")
+        await self.call(
+            self.wb.workshops.links,
+            int(workshop_id),
+            _int(body.get("count"), "count", 1),
+            valid_hours=hours,
+            status=201,
+        )
+
+
+class ParticipationHandler(_Base):
+    """GET live participation per stakeholder group."""
+
+    @tornado.web.authenticated
+    async def get(self, workshop_id: str) -> None:
+        await self.call(self.wb.workshops.participation, int(workshop_id))
+
+
+class FacilitatorPage(JupyterHandler):
+    """A live overview of workshops and participation (refreshes every 5 s)."""
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        wb: Workbench = self.settings["workbench_service"]
+        workshops = await asyncio.to_thread(wb.workshops.list)
+        rows = []
+        for info in workshops:
+            part = await asyncio.to_thread(wb.workshops.participation, info.id)
+            groups = ", ".join(
+                f"{escape(g['group'] or '?')}: {g['registered']} ({g['active']} active)"
+                for g in part.groups
+            )
+            rows.append(
+                f"<tr><td>{info.id}</td><td>{escape(info.title)}</td>"
+                f"<td>{escape(info.case_slug)}</td><td>{escape(info.state)}</td>"
+                f"<td>{info.current_round}</td><td>{part.registered} / {info.expected_participants}"
+                f"</td><td>{part.active}</td><td>{groups or '–'}</td></tr>"
+            )
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(
+            "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            "<meta http-equiv='refresh' content='5'><title>Workshops – facilitator</title>"
+            "<style>body{font:16px system-ui,sans-serif;margin:2rem;color:#1a1a1a}"
+            "table{border-collapse:collapse}td,th{border:1px solid #999;padding:.4rem .6rem;"
+            "text-align:left}th{background:#e8eef5}</style></head><body>"
+            "<h1>Workshops</h1><p>Live participation; refreshes every 5 seconds. "
+            "Manage workshops with <code>workbench workshop …</code> or the REST API at "
+            "<code>/workbench/api/workshops</code>.</p>"
+            "<table><thead><tr><th>Id</th><th>Title</th><th>Case study</th><th>State</th>"
+            "<th>Round</th><th>Registered / expected</th><th>Active this round</th>"
+            "<th>By stakeholder group</th></tr></thead><tbody>"
+            + ("".join(rows) or "<tr><td colspan='8'>No workshops yet.</td></tr>")
+            + "</tbody></table></body></html>"
+        )
+
+
+def setup_handlers(web_app: Any, settings: Settings | None = None) -> None:
+    """Register the handlers on a Jupyter server's tornado application."""
+    web_app.settings["workbench_service"] = Workbench(settings or Settings())
+    base = url_path_join(web_app.settings["base_url"], "workbench")
+    wid = r"(?P<workshop_id>\d+)"
+    web_app.add_handlers(
+        ".*$",
+        [
+            (url_path_join(base, "api/apps"), AppsHandler),
+            (url_path_join(base, "api/workshops"), WorkshopsHandler),
+            (url_path_join(base, f"api/workshops/{wid}"), WorkshopHandler),
+            (
+                url_path_join(base, f"api/workshops/{wid}/(?P<action>open|close|next-round)"),
+                WorkshopActionHandler,
+            ),
+            (url_path_join(base, f"api/workshops/{wid}/links"), LinksHandler),
+            (url_path_join(base, f"api/workshops/{wid}/participation"), ParticipationHandler),
+            (url_path_join(base, "facilitator"), FacilitatorPage),
+        ],
+    )
