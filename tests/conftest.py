@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,6 +25,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from workbench.cli import cli as workbench_cli
+from workbench.config import Settings
+from workbench.service import Workbench
 from workbench.workspace import init_workspace
 
 PG_URL = os.environ.get("WORKBENCH_TEST_DB_URL")
@@ -162,3 +165,106 @@ def write_template(
 def make_template() -> Callable[..., Path]:
     """The :func:`write_template` helper, as a fixture."""
     return write_template
+
+
+def free_port() -> int:
+    """A TCP port that is free on 127.0.0.1 right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Served:
+    """A running ``workbench serve`` on a copy of the demo workspace with one open workshop."""
+
+    home: Path
+    lab_url: str
+    app_url: str
+    token: str
+    workshop_id: int
+    env: dict[str, str]
+
+    def service(self) -> Workbench:
+        """A service object on the served workspace (same database)."""
+        return Workbench(Settings(home=self.home))
+
+    def link(self, workshop_id: int | None = None, **kwargs: object) -> str:
+        """A fresh personal join link."""
+        wb = self.service()
+        try:
+            return wb.workshops.links(workshop_id or self.workshop_id, 1, **kwargs)[0].url  # type: ignore[arg-type]
+        finally:
+            wb.close()
+
+
+@pytest.fixture(scope="session")
+def served(demo_runs: DemoRuns, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """Publish ES61, open a workshop for 4 and run ``workbench serve`` on free ports."""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    home = tmp_path_factory.mktemp("served") / "ws"
+    shutil.copytree(demo_runs.home, home)
+    lab_port, app_port = free_port(), free_port()
+    token = uuid.uuid4().hex
+    env = {
+        **os.environ,
+        "WORKBENCH_HOME": str(home),
+        "WORKBENCH_LAB_PORT": str(lab_port),
+        "WORKBENCH_APP_PORT": str(app_port),
+        "WORKBENCH_LAB_TOKEN": token,
+        "WORKBENCH_POOL_SIZE": "1",
+        "JUPYTER_RUNTIME_DIR": str(home / "var" / "jupyter-runtime"),
+    }
+    env.pop("WORKBENCH_DB_URL", None)
+    settings = Settings(home=home, app_port=app_port, lab_port=lab_port)
+    wb = Workbench(settings)
+    wb.publish("es61-manufacturing-youth")
+    info = wb.create_workshop("es61-manufacturing-youth", title="Test workshop", expected=4)
+    wb.workshops.open(info.id)
+    wb.close()
+    log = (home / "serve.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workbench.cli", "serve"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    app_url = f"http://127.0.0.1:{app_port}/"
+    deadline = time.monotonic() + 180
+    ready = False
+    while time.monotonic() < deadline and proc.poll() is None:
+        if "Press Ctrl-C" in (home / "serve.log").read_text(errors="replace"):
+            with urllib.request.urlopen(f"{app_url}workbench/health") as resp:
+                health = json.loads(resp.read())
+            if health["ready"].get("es61-manufacturing-youth.ipynb", 0) >= 4:
+                ready = True
+                break
+        time.sleep(0.5)
+    if not ready:
+        proc.kill()
+        raise RuntimeError("workbench serve did not start:\n" + (home / "serve.log").read_text())
+    try:
+        yield Served(
+            home=home,
+            lab_url=f"http://127.0.0.1:{lab_port}/",
+            app_url=app_url,
+            token=token,
+            workshop_id=info.id,
+            env=env,
+        )
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
