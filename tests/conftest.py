@@ -189,7 +189,13 @@ class Served:
 
     def service(self) -> Workbench:
         """A service object on the served workspace (same database)."""
-        return Workbench(Settings(home=self.home))
+        return Workbench(
+            Settings(
+                home=self.home,
+                app_port=int(self.env["WORKBENCH_APP_PORT"]),
+                lab_port=int(self.env["WORKBENCH_LAB_PORT"]),
+            )
+        )
 
     def link(self, workshop_id: int | None = None, **kwargs: object) -> str:
         """A fresh personal join link."""

@@ -80,9 +80,15 @@ class RankingForm(FeedbackForm):
         self._buttons = []
         for index, key in enumerate(self.order):
             label = self.labels[key]
-            up = w.Button(icon="arrow-up", tooltip=f"Move {label} up", layout=w.Layout(width="3em"))
+            up = w.Button(
+                icon="arrow-up",
+                tooltip=f"Move {label} up",
+                layout=w.Layout(width="auto", min_width="48px"),
+            )
             down = w.Button(
-                icon="arrow-down", tooltip=f"Move {label} down", layout=w.Layout(width="3em")
+                icon="arrow-down",
+                tooltip=f"Move {label} down",
+                layout=w.Layout(width="auto", min_width="48px"),
             )
             up.disabled = self.readonly if hasattr(self, "readonly") else False
             up.disabled = up.disabled or index == 0
