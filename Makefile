@@ -1,6 +1,7 @@
 # Two entry points on a fresh Debian machine with Python 3.11 and make:
-#   make demo   bootstrap .venv, set up the workspace database, run the demo case studies
-#   make test   bootstrap .venv and run the whole test suite
+#   make demo   bootstrap .venv, run the demo case studies, publish their apps, open a demo
+#               workshop and start `workbench serve` (prints the URLs; Ctrl-C stops it)
+#   make test   bootstrap .venv (and Debian's chromium for the browser tests), run all tests
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -8,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKERS ?= 2
 
-.PHONY: demo test lint format bench clean venv
+.PHONY: demo test lint format bench clean venv chromium
 
 venv: $(STAMP)
 
@@ -36,8 +37,24 @@ demo: venv
 	@echo
 	@echo "== Reports (open in a browser; they work offline) =="
 	@find runs -name 'report.html' -not -path '*/.*' | sort | sed 's|^|  $(CURDIR)/|'
+	@echo
+	$(BIN)/workbench publish es61-manufacturing-youth
+	$(BIN)/workbench publish de21-ict-older-workers
+	@if [ "$$($(BIN)/workbench workshop list --state open --json | $(BIN)/python -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 0 ]; then \
+	  $(BIN)/workbench workshop create es61-manufacturing-youth --title "Demo workshop: Andalucía youth and manufacturing" \
+	    --expected 6 --open --links 3; \
+	else echo "a workshop is already open: make more links with 'workbench workshop links ID --count N'"; fi
+	@echo
+	$(BIN)/workbench serve
 
-test: venv
+# Debian's chromium for the browser tests (Playwright drives /usr/bin/chromium; it never downloads one).
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "error: the browser tests need Debian's chromium: sudo apt-get install chromium"; exit 2; fi; }
+
+test: venv chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: venv
