@@ -34,6 +34,7 @@ from jupyter_server.base.handlers import APIHandler
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
+from workbench.classifications import COUNTRIES, NACE_SECTIONS
 from workbench.config import Settings
 from workbench.db import Database
 from workbench.exceptions import AccessDenied, WorkbenchError
@@ -216,8 +217,12 @@ class AppServer(Voila):
                     "title": app.title,
                     "slug": app.case_slug,
                     "region_code": case.get("region", ""),
-                    "region_name": "",
-                    "sector": case.get("sector", ""),
+                    "region_name": COUNTRIES.get(str(case.get("region", ""))[:2], ""),
+                    "sector": (
+                        f"{case['sector']} – {NACE_SECTIONS.get(case['sector'], '')}"
+                        if case.get("sector")
+                        else ""
+                    ),
                     "target_groups": [g.replace("_", " ") for g in case.get("target_groups", [])],
                     "published_at": app.published_at.strftime("%Y-%m-%d %H:%M UTC"),
                     "bundle_hash": app.bundle_hash,
