@@ -190,3 +190,17 @@ def test_closed_workshop_is_read_only(served: Any, browser: Any) -> None:
         rows = store.find_feedback(s, workshop_id=info.id)
     assert [(r.item, r.value, r.revision) for r in rows] == [(f"rating:{option}:{criterion}", 5, 1)]
     wb.close()
+
+
+def test_app_kernel_imports_stay_light() -> None:
+    """The app only reads artefacts: no pandas, scikit-learn, matplotlib or papermill."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, workbench.app, workbench.publish; "
+        "heavy = sorted(m for m in ('pandas', 'sklearn', 'matplotlib', 'papermill', 'scipy') "
+        "if m in sys.modules); print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
