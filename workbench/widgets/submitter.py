@@ -58,24 +58,31 @@ class Submitter:
         self._retries = retries
         self._backoff = backoff
         self._lock = threading.Lock()
+        # One send at a time per form: an older answer flushed by the timer must never
+        # commit after a newer one the participant saved meanwhile.
+        self._sending = threading.Lock()
         self._pending: dict[str, tuple[dict[str, Any], str]] = {}
         self._timer: Any = None
 
     def submit(self, kind: str, payload: dict[str, Any]) -> Outcome:
         """Send new answers now, or keep them for later if the participant is rate-limited."""
         key = uuid.uuid4().hex
-        with self._lock:
-            if self._timer is not None:  # already waiting: the newest answers replace older
-                self._pending[kind] = (payload, key)
-                return Outcome("waiting", "Your latest answers will be saved in a moment.")
-        return self._attempt(kind, payload, key)
+        with self._sending:
+            with self._lock:
+                if self._timer is not None:  # waiting: the newest answers replace older ones
+                    self._pending[kind] = (payload, key)
+                    return Outcome("waiting", "Your latest answers will be saved in a moment.")
+            return self._attempt(kind, payload, key)
 
     def flush(self) -> list[Outcome]:
         """Send the answers kept during a rate-limit wait (called by the timer)."""
-        with self._lock:
-            self._timer = None
-            pending, self._pending = self._pending, {}
-        outcomes = [self._attempt(kind, payload, key) for kind, (payload, key) in pending.items()]
+        with self._sending:
+            with self._lock:
+                self._timer = None
+                pending, self._pending = self._pending, {}
+            outcomes = [
+                self._attempt(kind, payload, key) for kind, (payload, key) in pending.items()
+            ]
         for outcome in outcomes:
             self._on_outcome(outcome)
         return outcomes
