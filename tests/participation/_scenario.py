@@ -4,8 +4,8 @@ Kept in its own file (not collected: no ``test_`` prefix) so that worker process
 with the ``spawn`` method can run it with :func:`runpy.run_path`; test modules loaded with
 ``--import-mode=importlib`` are not importable by name in a child process.
 
-Every participant answers every option x criterion (one rating submission per option),
-votes on every statement (one submission each) and writes a comment (a draft, then a final
+Every participant rates every option x criterion (one submission), votes on every
+statement (one submission each) and writes a comment (a draft, then a final
 text). Each submission is sent with its idempotency key, re-sent 1-2 more times with the
 same key (network retry) and once with a new key and the same content (double click). All
 sends are shuffled together; the final comments go in a second phase so that "last" is
@@ -63,9 +63,11 @@ def plan(
     ops: list[Op] = []
     for p, token in enumerate(tokens):
         contents: list[tuple[int, str, str, dict[str, Any]]] = []
-        for oi, option in enumerate(options):
-            per = {c: rating_value(p, oi, ci, scale) for ci, c in enumerate(criteria)}
-            contents.append((1, f"p{p}-rate-{option}", "rating", {"ratings": {option: per}}))
+        ratings = {
+            option: {c: rating_value(p, oi, ci, scale) for ci, c in enumerate(criteria)}
+            for oi, option in enumerate(options)
+        }
+        contents.append((1, f"p{p}-ratings", "rating", {"ratings": ratings}))
         for si, sid in enumerate(statement_ids):
             vote = {"votes": {str(sid): vote_value(p, si)}}
             contents.append((1, f"p{p}-vote-{sid}", "vote", vote))
@@ -96,17 +98,30 @@ def expected_items(
     return out
 
 
-def execute(service: Any, workshop_id: int, round_number: int, ops: list[Op], threads: int):
+#: A StoreUnavailable raised after at least this long means the write lock was not granted
+#: within SQLite's busy timeout (30 s): writer starvation on an overloaded machine, which a
+#: client retries ("nothing was saved, please try again"). Raised sooner, it would point to
+#: a locking bug (e.g. a read transaction upgraded to a write), so it is not retried.
+STARVED_AFTER_S = 20.0
+
+Result = tuple[int, str, int, bool, int, int]
+
+
+def execute(
+    service: Any, workshop_id: int, round_number: int, ops: list[Op], threads: int
+) -> list[Result]:
     """Send ``ops`` from a thread pool, phase by phase; retry when rate limited.
 
-    Returns ``(participant, key, submission_id, duplicate, rate_limited_retries)`` per op.
+    Returns ``(participant, key, submission_id, duplicate, rate_limited, starved)`` per op,
+    the last two counting retries after RateLimited and after a starved write lock.
     """
-    from workbench.exceptions import RateLimited
+    from workbench.exceptions import RateLimited, StoreUnavailable
 
-    def send(op: Op) -> tuple[int, str, int, bool, int]:
-        retries = 0
-        deadline = time.monotonic() + 60
+    def send(op: Op) -> Result:
+        rate_limited = starved = 0
+        deadline = time.monotonic() + 180
         while True:
+            started = time.monotonic()
             try:
                 receipt = service.submit(
                     workshop_id=workshop_id,
@@ -119,12 +134,30 @@ def execute(service: Any, workshop_id: int, round_number: int, ops: list[Op], th
             except RateLimited as exc:
                 if time.monotonic() > deadline:
                     raise
-                retries += 1
+                rate_limited += 1
                 time.sleep(exc.retry_after)
                 continue
-            return op.participant, op.key, receipt.submission_id, receipt.duplicate, retries
+            except StoreUnavailable as exc:
+                waited = time.monotonic() - started
+                if waited >= STARVED_AFTER_S and time.monotonic() < deadline:
+                    starved += 1
+                    continue
+                exc.add_note(f"participant {op.participant} key {op.key}: after {waited:.2f} s")
+                raise
+            except Exception as exc:
+                waited = time.monotonic() - started
+                exc.add_note(f"participant {op.participant} key {op.key}: after {waited:.2f} s")
+                raise
+            return (
+                op.participant,
+                op.key,
+                receipt.submission_id,
+                receipt.duplicate,
+                rate_limited,
+                starved,
+            )
 
-    results: list[tuple[int, str, int, bool, int]] = []
+    results: list[Result] = []
     for phase in (1, 2):
         batch = [op for op in ops if op.phase == phase]
         with ThreadPoolExecutor(max_workers=threads) as pool:

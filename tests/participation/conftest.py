@@ -132,7 +132,9 @@ class Env:
         groups = groups or ["employers"]
         tokens = self.tokens(count, workshop_id=workshop_id)
         for i, token in enumerate(tokens):
-            self.register(token, group=groups[i % len(groups)], name=f"P{i}", workshop_id=workshop_id)
+            self.register(
+                token, group=groups[i % len(groups)], name=f"P{i}", workshop_id=workshop_id
+            )
         return tokens
 
     # -- participant ----------------------------------------------------------------

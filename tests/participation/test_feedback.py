@@ -5,7 +5,6 @@ import pytest
 from sqlalchemy import text
 
 from workbench.db import participation as store
-
 from workbench.exceptions import (
     AccessDenied,
     InvalidInput,
@@ -52,7 +51,12 @@ def test_each_kind_is_stored_pinned(room) -> None:
     payloads: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         (
             "rating",
-            {"ratings": {"training": {"effectiveness": 5, "feasibility": 1}, "job_search": {"feasibility": 3}}},  # noqa: E501
+            {
+                "ratings": {
+                    "training": {"effectiveness": 5, "feasibility": 1},
+                    "job_search": {"feasibility": 3},
+                }
+            },
             {
                 "rating:training:effectiveness": 5,
                 "rating:training:feasibility": 1,
@@ -62,7 +66,11 @@ def test_each_kind_is_stored_pinned(room) -> None:
         (
             "approval",
             {"approved": ["wage_subsidy", "training"]},
-            {"approval:training": True, "approval:wage_subsidy": True, "approval:job_search": False},
+            {
+                "approval:training": True,
+                "approval:wage_subsidy": True,
+                "approval:job_search": False,
+            },
         ),
         (
             "ranking",
@@ -118,7 +126,7 @@ def test_proposal_creates_a_pending_statement_that_is_not_votable(room) -> None:
     token = room.tokens_[0]
     before = room.statement_ids(status=None)
     receipt = room.submit(token, "proposal", {"text": "  Apprenticeships for over-45s too.  "})
-    assert receipt.items == 0 and receipt.duplicate is False
+    assert receipt.items == 1 and receipt.duplicate is False  # the statement itself
     assert room.count("feedback") == 0
     (new,) = room.rows(
         "SELECT id, text, status, origin, author_id FROM statement WHERE id NOT IN ("
@@ -213,21 +221,25 @@ def test_new_key_same_item_updates_instead_of_duplicating(room) -> None:
 # -- validation ----------------------------------------------------------------------
 
 
+def _rate(value: Any) -> dict[str, Any]:
+    return {"ratings": {"training": {"effectiveness": value}}}
+
+
 def _bad_cases(sids: list[int], pending: int) -> list[tuple[str, Any, str]]:
+    effectiveness = "ratings.training.effectiveness"
     return [
-        ("rating", {"ratings": {"training": {"effectiveness": 0}}}, "ratings.training.effectiveness"),
-        ("rating", {"ratings": {"training": {"effectiveness": 6}}}, "ratings.training.effectiveness"),
-        ("rating", {"ratings": {"training": {"effectiveness": "3"}}}, "ratings.training.effectiveness"),
-        ("rating", {"ratings": {"training": {"effectiveness": True}}}, "ratings.training.effectiveness"),
-        ("rating", {"ratings": {"training": {"effectiveness": 3.0}}}, "ratings.training.effectiveness"),
-        ("rating", {"ratings": {"training": {"effectiveness": None}}}, "ratings.training.effectiveness"),
+        *[("rating", _rate(v), effectiveness) for v in (0, 6, -1, "3", True, False, 3.0, None)],
         ("rating", {"ratings": {"circus": {"effectiveness": 3}}}, "ratings.circus"),
         ("rating", {"ratings": {"training": {"beauty": 3}}}, "ratings.training.beauty"),
         ("rating", {"ratings": {"training": 3}}, "ratings.training"),
         ("rating", {"ratings": {}}, "ratings"),
         ("rating", {}, "ratings"),
         # A valid rating followed by an invalid one: nothing of it is kept.
-        ("rating", {"ratings": {"training": {"effectiveness": 3, "feasibility": 9}}}, "ratings.training.feasibility"),  # noqa: E501
+        (
+            "rating",
+            {"ratings": {"training": {"effectiveness": 3, "feasibility": 9}}},
+            "ratings.training.feasibility",
+        ),
         ("approval", {"approved": ["training", "circus"]}, "approved"),
         ("approval", {"approved": ["training", "training"]}, "approved"),
         ("approval", {"approved": "training"}, "approved"),
@@ -282,7 +294,9 @@ def test_nine_point_scale(env) -> None:
     other = env.create_workshop(scale=9)
     env.open(other.id)
     (token,) = env.participants(1, workshop_id=other.id)
-    env.submit(token, "rating", {"ratings": {"training": {"effectiveness": 9}}}, workshop_id=other.id)
+    env.submit(
+        token, "rating", {"ratings": {"training": {"effectiveness": 9}}}, workshop_id=other.id
+    )
     with pytest.raises(InvalidInput):
         env.submit(
             token, "rating", {"ratings": {"training": {"effectiveness": 10}}}, workshop_id=other.id
@@ -433,3 +447,51 @@ def test_results_hidden_until_own_answer(room) -> None:
 
     seen_by_a = room.feedback.results(workshop_id=room.wid, token=a)
     assert seen_by_a["votes"][s1] == {"agree": 0, "disagree": 1, "pass": 0}
+
+
+def test_proposal_resend_creates_one_statement(room) -> None:
+    token = room.tokens_[0]
+    payload = {"text": "Apprenticeships for over-45s too."}
+    first = room.submit(token, "proposal", payload, key="proposal-01")
+    again = room.submit(token, "proposal", payload, key="proposal-01")
+    assert again.duplicate and again.submission_id == first.submission_id
+    assert len(room.statement_ids(status="pending")) == 1
+    assert room.count("submission") == 1
+
+
+# -- regressions: bugs found by these tests and fixed ---------------------------------
+
+
+def test_proposal_resend_receipt_matches_first_receipt(room) -> None:
+    token = room.tokens_[0]
+    payload = {"text": "Apprenticeships for over-45s too."}
+    first = room.submit(token, "proposal", payload, key="proposal-02")
+    again = room.submit(token, "proposal", payload, key="proposal-02")
+    assert (again.submission_id, again.saved_at, again.items, again.round) == (
+        first.submission_id,
+        first.saved_at,
+        first.items,
+        first.round,
+    )
+
+
+@pytest.mark.parametrize("change", ["next_round", "close"])
+def test_resend_after_round_change_is_acknowledged(room, change: str) -> None:
+    token = room.tokens_[0]
+    payload = {"text": "sent just before the facilitator moved on"}
+    first = room.submit(token, "comment", payload, key="late-resend", round_number=1)
+    getattr(room.workshops, change)(room.wid)
+    again = room.submit(token, "comment", payload, key="late-resend", round_number=1)
+    assert again.duplicate and again.submission_id == first.submission_id
+
+
+def test_non_ascii_digit_workshop_id_is_access_denied(room) -> None:
+    with pytest.raises(AccessDenied):
+        room.feedback.submit(
+            workshop_id="²",
+            token=room.tokens_[0],
+            round_number=1,
+            kind="comment",
+            payload={"text": "hello"},
+            idempotency_key="digit-key-1",
+        )

@@ -181,13 +181,6 @@ def test_load_spec_duplicate_yaml_key_reports_line(tmp_path: Path) -> None:
     assert problem.key == "scale" and problem.line == len(SPEC_YAML.splitlines()) + 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "WorkshopSpec._unique_keys is a model validator: pydantic reports it at loc (), so "
-        "Problem.key is '' and no line is found (the message only says 'options: ...')"
-    ),
-)
 def test_load_spec_duplicate_option_keys_reports_key_path_and_line(tmp_path: Path) -> None:
     lines = SPEC_YAML.splitlines()
     lines[5] = "  - key: training"  # second option now repeats the first option's key

@@ -292,9 +292,7 @@ def test_register_accepts_80_chars_and_strips(env) -> None:
     assert admission.stakeholder_group == "unions"
     # Registering again updates name and group but keeps the first consent time.
     (first,) = env.rows("SELECT consent_at FROM participant")
-    again = env.workshops.register(
-        env.wid, token, display_name="Bea", group="ngos", consent=True
-    )
+    again = env.workshops.register(env.wid, token, display_name="Bea", group="ngos", consent=True)
     assert again.display_name == "Bea" and again.stakeholder_group == "ngos"
     assert env.rows("SELECT consent_at FROM participant") == [first]
 

@@ -31,7 +31,12 @@ from workbench.exceptions import (
 )
 from workbench.participation.spec import MAX_STATEMENT_CHARS
 from workbench.participation.tokens import looks_like_token
-from workbench.participation.workshops import INVALID_LINK, WorkshopService, clean_text
+from workbench.participation.workshops import (
+    INVALID_LINK,
+    WorkshopService,
+    _workshop_id,
+    clean_text,
+)
 
 KINDS = ("rating", "approval", "ranking", "comment", "vote", "proposal")
 VOTES = {"agree": 1, "disagree": -1, "pass": 0}
@@ -104,9 +109,17 @@ class FeedbackService:
             raise AccessDenied(INVALID_LINK)
         digest = payload_hash(kind, payload)
         now = utcnow()
+        wid = _workshop_id(workshop_id)
         with self.db.session(write=True) as s:
-            wid = int(str(workshop_id)) if str(workshop_id).isdigit() else -1
             participant = self.workshops._participant(s, wid, str(token))
+            assert participant.id is not None
+            # A re-send of a committed submission is acknowledged whatever happened
+            # since (new round, workshop closed): the answer *was* saved.
+            previous = store.find_submission(
+                s, participant_id=participant.id, idempotency_key=idempotency_key
+            )
+            if previous is not None:
+                return self._resend(previous, digest)
             workshop = self.workshops._workshop(s, wid)
             if participant.consent_at is None:
                 raise AccessDenied("Please register (name, group and consent) before answering.")
@@ -123,7 +136,7 @@ class FeedbackService:
                 )
             pub = self.workshops._publication(s, workshop)
             rows, statement = self._validate(s, workshop, kind, payload)
-            assert participant.id is not None
+            items = len(rows) + (1 if statement else 0)
             store.lock_participant(s, participant_id=participant.id)
             previous = store.find_submission(
                 s, participant_id=participant.id, idempotency_key=idempotency_key
@@ -150,7 +163,7 @@ class FeedbackService:
                 kind=kind,
                 idempotency_key=idempotency_key,
                 payload_sha256=digest,
-                item_count=len(rows) + (1 if statement else 0),
+                item_count=items,
                 received_at=now,
             )
             if submission_id is None:  # a concurrent re-send won the race
@@ -184,7 +197,7 @@ class FeedbackService:
                 )
             participant.last_seen_at = now
             s.add(participant)
-        return Receipt(submission_id, now, len(rows), False, workshop.current_round)
+        return Receipt(submission_id, now, items, False, workshop.current_round)
 
     @staticmethod
     def _resend(previous: Any, digest: str) -> Receipt:

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from workbench.classifications import STAKEHOLDER_GROUPS
 from workbench.exceptions import InvalidInput, Problem
@@ -97,14 +97,14 @@ class WorkshopSpec(_Strict):
                 raise ValueError(f"{group}: expected count must be >= 0")
         return value
 
-    @model_validator(mode="after")
-    def _unique_keys(self) -> WorkshopSpec:
-        for name, items in (("options", self.options), ("criteria", self.criteria)):
-            keys = [item.key for item in items]
-            dupes = sorted({k for k in keys if keys.count(k) > 1})
-            if dupes:
-                raise ValueError(f"{name}: duplicate key(s) {', '.join(dupes)}")
-        return self
+    @field_validator("options", "criteria")
+    @classmethod
+    def _unique_keys(cls, items: list[Item]) -> list[Item]:
+        keys = [item.key for item in items]
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"duplicate key(s) {', '.join(dupes)}")
+        return items
 
     def option_keys(self) -> list[str]:
         """Option keys in display order."""

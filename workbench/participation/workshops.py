@@ -123,7 +123,7 @@ def clean_text(value: object, *, field_name: str, max_chars: int, min_chars: int
     """Strip and check free text: length, no control or bidi-override characters."""
     if not isinstance(value, str):
         raise InvalidInput([Problem("input", field_name, "must be text")])
-    text = unicodedata.normalize("NFC", value).strip()
+    text = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if len(text) < min_chars:
         need = "is required" if min_chars == 1 else f"needs at least {min_chars} characters"
         raise InvalidInput([Problem("input", field_name, need)])
@@ -413,8 +413,11 @@ class WorkshopService:
 
 
 def _workshop_id(value: object) -> int:
+    text = str(value)
+    if not (text.isascii() and text.isdigit()):
+        raise AccessDenied(INVALID_LINK)
     try:
-        wid = int(str(value))
+        wid = int(text)
     except ValueError:
         raise AccessDenied(INVALID_LINK) from None
     if wid < 1:
