@@ -31,13 +31,16 @@ from workbench.db.models import (
 # -- publications --------------------------------------------------------------------
 
 
+def _add(session: Session, row: Any) -> Any:
+    session.add(row)
+    session.flush()
+    session.refresh(row)
+    return row
+
+
 def add_publication(session: Session, **fields: Any) -> Publication:
     """Register a published app."""
-    pub = Publication(**fields)
-    session.add(pub)
-    session.flush()
-    session.refresh(pub)
-    return pub
+    return _add(session, Publication(**fields))
 
 
 def find_publication(session: Session, *, publication_id: int) -> Publication | None:
@@ -72,11 +75,7 @@ def latest_publications(session: Session) -> list[Publication]:
 
 def add_workshop(session: Session, **fields: Any) -> Workshop:
     """Insert a workshop (state draft)."""
-    workshop = Workshop(**fields)
-    session.add(workshop)
-    session.flush()
-    session.refresh(workshop)
-    return workshop
+    return _add(session, Workshop(**fields))
 
 
 def find_workshop(session: Session, *, workshop_id: int, lock: bool = False) -> Workshop | None:
@@ -138,11 +137,7 @@ def find_rounds(session: Session, *, workshop_id: int) -> Sequence[WorkshopRound
 
 def add_participant(session: Session, **fields: Any) -> Participant:
     """Insert an invitation (a participant who has not registered yet)."""
-    participant = Participant(**fields)
-    session.add(participant)
-    session.flush()
-    session.refresh(participant)
-    return participant
+    return _add(session, Participant(**fields))
 
 
 def find_participant_by_token(session: Session, *, token_hash: str) -> Participant | None:
@@ -210,11 +205,7 @@ def participation(
 
 def add_statement(session: Session, **fields: Any) -> Statement:
     """Insert a statement."""
-    statement = Statement(**fields)
-    session.add(statement)
-    session.flush()
-    session.refresh(statement)
-    return statement
+    return _add(session, Statement(**fields))
 
 
 def find_statements(

@@ -204,42 +204,30 @@ class WorkshopService:
 
     def open(self, workshop_id: int) -> WorkshopInfo:
         """draft → open; starts round 1."""
-        with self.db.session(write=True) as s:
-            workshop = self._workshop(s, workshop_id, lock=True)
-            if workshop.state != "draft":
-                raise WorkshopStateError(
-                    f"workshop {workshop_id} is {workshop.state}; only a draft workshop can open"
-                )
-            now = utcnow()
-            workshop.state = "open"
-            workshop.opened_at = now
-            store.start_round(s, workshop=workshop, now=now)
-            return info_of(workshop, self._publication(s, workshop))
+        return self._transition(workshop_id, "draft", "only a draft workshop can open", "open")
 
     def close(self, workshop_id: int) -> WorkshopInfo:
         """open → closed; answers become read-only."""
-        with self.db.session(write=True) as s:
-            workshop = self._workshop(s, workshop_id, lock=True)
-            if workshop.state != "open":
-                raise WorkshopStateError(
-                    f"workshop {workshop_id} is {workshop.state}; only an open workshop can close"
-                )
-            now = utcnow()
-            workshop.state = "closed"
-            workshop.closed_at = now
-            store.close_rounds(s, workshop_id=workshop_id, now=now)
-            s.add(workshop)
-            return info_of(workshop, self._publication(s, workshop))
+        return self._transition(workshop_id, "open", "only an open workshop can close", "close")
 
     def next_round(self, workshop_id: int) -> WorkshopInfo:
         """Start the next round; earlier rounds' answers stay as they were."""
+        return self._transition(workshop_id, "open", "rounds advance only while open", "round")
+
+    def _transition(self, workshop_id: int, required: str, why: str, action: str) -> WorkshopInfo:
         with self.db.session(write=True) as s:
             workshop = self._workshop(s, workshop_id, lock=True)
-            if workshop.state != "open":
-                raise WorkshopStateError(
-                    f"workshop {workshop_id} is {workshop.state}; rounds advance only while open"
-                )
-            store.start_round(s, workshop=workshop, now=utcnow())
+            if workshop.state != required:
+                raise WorkshopStateError(f"workshop {workshop_id} is {workshop.state}; {why}")
+            now = utcnow()
+            if action == "open":
+                workshop.state, workshop.opened_at = "open", now
+            elif action == "close":
+                workshop.state, workshop.closed_at = "closed", now
+                store.close_rounds(s, workshop_id=workshop_id, now=now)
+            if action in ("open", "round"):
+                store.start_round(s, workshop=workshop, now=now)
+            s.add(workshop)
             return info_of(workshop, self._publication(s, workshop))
 
     def links(
