@@ -29,14 +29,16 @@ import struct
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
-KERNEL_ID = re.compile(r'"kernelId"\s*:\s*"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"')
+KERNEL_ID = re.compile(
+    r'"kernelId"\s*:\s*"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"'
+)
 BANNER = "ALMP co-design workshop"
 JOIN_BUTTON = "Join the workshop"
 
@@ -48,7 +50,10 @@ class Result:
     ok: bool
     tti: float | None = None  # s, GET start -> update_states
     html_s: float | None = None  # s, GET start -> last byte of the page
+    ws_s: float | None = None  # s, GET start -> kernel websocket open
     widgets: int = 0  # widget models in update_states
+    page_bytes: int = 0  # size of the HTML page
+    state_bytes: int = 0  # size of the update_states frame
     error: str = ""
     kernel_id: str = ""
 
@@ -71,7 +76,7 @@ def _message(msg_type: str, session: str, content: dict[str, Any], **metadata: A
                 "msg_type": msg_type,
                 "username": "bench",
                 "session": session,
-                "date": datetime.now(timezone.utc).isoformat(),
+                "date": datetime.now(UTC).isoformat(),
                 "version": "5.3",
             },
             "parent_header": {},
@@ -104,16 +109,19 @@ class Participant:
         self.http = http
         self.timeout = timeout
         self.ws: WebSocketClientConnection | None = None
+        self.phase = "the page"  # what the participant is waiting for
 
     async def run(self, start: float) -> Result:
         """Load the page; ``start`` is the shared perf_counter instant of the burst."""
         try:
             return await asyncio.wait_for(self._run(start), self.timeout)
-        except asyncio.TimeoutError:
-            return Result(ok=False, error=f"timeout after {self.timeout:.0f} s")
+        except TimeoutError:
+            return Result(
+                ok=False, error=f"timeout after {self.timeout:.0f} s waiting for {self.phase}"
+            )
         except HTTPClientError as exc:
             return Result(ok=False, error=f"HTTP {exc.code}")
-        except Exception as exc:  # noqa: BLE001 - every failure is counted and reported
+        except Exception as exc:  # every failure is counted and reported
             return Result(ok=False, error=f"{type(exc).__name__}: {exc}")
 
     async def _run(self, start: float) -> Result:
@@ -128,19 +136,27 @@ class Participant:
         kernel_id = found.group(1)
         parts = urlsplit(self.url)
         session = uuid.uuid4().hex
+        self.phase = "the kernel websocket"
         ws_url = f"ws://{parts.netloc}/api/kernels/{kernel_id}/channels?session_id={session}"
-        self.ws = await websocket_connect(ws_url, connect_timeout=self.timeout)
+        self.ws = await websocket_connect(
+            ws_url, connect_timeout=self.timeout, max_message_size=256 * 1024 * 1024
+        )
+        ws_s = time.perf_counter() - start
         comm_id = uuid.uuid4().hex
         target = {"comm_id": comm_id, "target_name": "jupyter.widget.control", "data": {}}
         await self.ws.write_message(_message("comm_open", session, target, version="1.0.0"))
         request = {"comm_id": comm_id, "data": {"method": "request_states"}}
         await self.ws.write_message(_message("comm_msg", session, request))
+        self.phase = "the widget state"
         while True:
             frame = await self.ws.read_message()
             if frame is None:
-                return Result(ok=False, html_s=html_s, error="websocket closed", kernel_id=kernel_id)
+                return Result(
+                    ok=False, html_s=html_s, error="websocket closed", kernel_id=kernel_id
+                )
             msg = decode_frame(frame)
-            if msg.get("channel") != "iopub" or msg.get("msg_type") != "comm_msg":
+            msg_type = msg.get("header", {}).get("msg_type")
+            if msg.get("channel") != "iopub" or msg_type != "comm_msg":
                 continue
             content = msg.get("content", {})
             data = content.get("data", {})
@@ -156,7 +172,9 @@ class Participant:
                     error="page is not the app (no banner / join button in widget states)",
                     kernel_id=kernel_id,
                 )
-            return Result(True, tti, html_s, len(states), kernel_id=kernel_id)
+            return Result(
+                True, tti, html_s, ws_s, len(states), len(response.body), len(frame), kernel_id
+            )
 
     def close(self) -> None:
         """Close the tab's websocket (the kernel stays until the server culls it)."""

@@ -20,8 +20,13 @@ counts only if its widgets are the app (banner + "Join the workshop" button); ti
 and failures are counted and printed, never dropped. Static assets are not fetched.
 
 Memory is the RSS (and PSS, which does not double-count shared pages) of the server
-process plus all its child processes (the kernels), read with psutil, before the burst
-and right after it (every participant's tab still open).
+process plus all its child processes (the kernels), read with psutil (else /proc), before
+the burst and right after it (every participant's tab still open); "one idle preheated
+kernel" is the median RSS of the warm pool's kernels. "burst CPU" is the CPU time the
+server tree used during the burst: unlike the wall times it does not depend on what else
+the machine is doing, so it bounds what TTI can be on an idle machine (CPU / cores).
+The health endpoint's "ready" counts *started* pool kernels, which may still be running
+the app's first cell; hence the extra wait for an idle process tree.
 
 Targets: ours p95 <= 1.5 s at N=30 with a warmed workshop; plain/ours p95 >= 3x.
 
@@ -29,16 +34,19 @@ The app shows the demo case study es61-manufacturing-youth, computed from the SY
 demo data pack. Nothing here is random (tokens are, but they do not change the work).
 The machine's other load is not controlled: run it on a quiet machine.
 
-Usage: python benchmarks/bench_workshop.py [--n 10 30] [--quick] [--timeout 120] [--keep DIR]
+Usage: python benchmarks/bench_workshop.py [--n 10 30] [--quick] [--timeout 120]
+                                           [--pool-size K] [--keep DIR]
 
 ``--quick`` runs plain Voilà only at N=10 (plain at N=30 can take minutes) and ours at
-N=10 and 30; the ratio is then reported at N=10 only.
+N=10 and 30; the ratio is then reported at N=10 only. ``--pool-size`` sets our server's
+WORKBENCH_POOL_SIZE (preheated kernels kept when no workshop needs more; default 2).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -55,12 +63,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _wsclient import Result, burst  # noqa: E402
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError  # noqa: E402
+from _wsclient import Result, burst
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
-from workbench.config import Settings  # noqa: E402
-from workbench.service import Workbench  # noqa: E402
-from workbench.workspace import init_workspace  # noqa: E402
+from workbench.config import Settings
+from workbench.service import Workbench
+from workbench.workspace import init_workspace
 
 try:
     import psutil
@@ -194,32 +202,27 @@ class Server:
         self.tree()
         if self.alive():
             self.popen.send_signal(signal.SIGINT)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.popen.wait(grace)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         self.popen.wait(10)
         for pid, proc in self.seen.items():
             if pid == self.pid:
                 continue
-            try:
+            with contextlib.suppress(Exception):  # already gone, or not ours any more
                 if proc is not None:
                     if proc.is_running():  # also checks the pid was not reused
                         proc.kill()
                 else:
                     os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError, Exception):  # noqa: BLE001
-                pass
         time.sleep(0.5)
         left = []
         for pid, proc in self.seen.items():
             if proc is not None:
-                if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
-                    left.append(pid)
+                with contextlib.suppress(psutil.Error):
+                    if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
+                        left.append(pid)
             elif Path(f"/proc/{pid}").exists():
                 left.append(pid)
         self._log.close()
@@ -300,6 +303,7 @@ class Measurement:
     mem_after: tuple[float, float | None]
     kernels_before: int
     kernels_after: int
+    cpu_s: tuple[float, float]  # CPU seconds used during the burst: server, its children
     idle_kernel: tuple[float, float | None] | None = None  # median RSS/PSS of a pool kernel
     health_after: dict | None = None
     leftovers: list[int] = field(default_factory=list)
@@ -341,10 +345,19 @@ def rebase(url: str, port: int, root: bool) -> str:
 
 
 async def measure(
-    kind: str, n: int, links: list[str], home: Path, root: Path, env: dict[str, str], timeout: float
+    kind: str,
+    n: int,
+    links: list[str],
+    home: Path,
+    root: Path,
+    env: dict[str, str],
+    timeout: float,
+    pool_size: int | None = None,
 ) -> Measurement:
     port = free_port()
     env = {**env, "WORKBENCH_APP_PORT": str(port)}
+    if kind == "ours" and pool_size is not None:
+        env["WORKBENCH_POOL_SIZE"] = str(pool_size)
     log = root / f"{kind}-n{n}.log"
     if kind == "ours":
         cmd = [sys.executable, "-m", "workbench.appserver"]
@@ -364,17 +377,23 @@ async def measure(
             await wait_quiet(server, timeout=60)
         ready_s = time.perf_counter() - t0
         mem_before, kernels_before = server.memory(), len(server.kernels())
+        cpu_before = server.cpu_seconds()
         urls = [rebase(u, port, root=kind == "plain") for u in links]
         results, tabs = await burst(urls, timeout)
+        cpu_after = server.cpu_seconds()
+        used = {pid: t - cpu_before.get(pid, 0.0) for pid, t in cpu_after.items()}
+        cpu_s = (used.get(server.pid, 0.0), sum(used.values()) - used.get(server.pid, 0.0))
         mem_after, kernels_after = server.memory(), len(server.kernels())
-        health = await get_json(f"http://127.0.0.1:{port}/workbench/health") if kind == "ours" else None
+        health = None
+        if kind == "ours":
+            health = await get_json(f"http://127.0.0.1:{port}/workbench/health")
         for tab in tabs:
             tab.close()
         await asyncio.sleep(0.2)
     finally:
         leftovers = server.stop()
     return Measurement(kind, n, results, ready_s, mem_before, mem_after, kernels_before,
-                       kernels_after, idle_kernel, health, leftovers)  # fmt: skip
+                       kernels_after, cpu_s, idle_kernel, health, leftovers)  # fmt: skip
 
 
 # -- setup and report -------------------------------------------------------------------
@@ -410,28 +429,43 @@ def fmt(value: float | None, unit: str = "s", width: int = 7) -> str:
 def report(measurements: list[Measurement], args: argparse.Namespace) -> bool:
     """Print the table and the targets; returns True if every measured target passed."""
     print()
-    print(f"app: {SLUG} (SYNTHETIC demo data), cores: {os.cpu_count()}, "
-          f"per-participant timeout: {args.timeout:.0f} s"
-          f"{', --quick' if args.quick else ''}")  # fmt: skip
+    options = [f"per-participant timeout {args.timeout:.0f} s"]
+    if args.quick:
+        options.append("--quick")
+    if args.pool_size is not None:
+        options.append(f"ours with WORKBENCH_POOL_SIZE={args.pool_size}")
+    print(f"app: {SLUG} (SYNTHETIC demo data), cores: {os.cpu_count()}, {', '.join(options)}")
     mem_src = "psutil" if psutil is not None else "/proc VmRSS"
+    load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"machine load average now (1/5/15 min): {load} -- other load inflates every number")
     print(f"memory: server + kernel processes ({mem_src}); PSS counts shared pages once")
     print()
-    head = (f"{'server':<6} {'N':>3} {'ok':>3} {'fail':>4} {'TTI p50':>9} {'TTI p95':>9} "
-            f"{'TTI max':>9} {'page p50':>9} {'ready in':>9} {'kernels':>9} "
-            f"{'RSS before':>11} {'RSS after':>11} {'PSS after':>11}")  # fmt: skip
-    print(head)
-    print("-" * len(head))
+    cols = ["server", "N", "ok", "fail", "TTI p50", "TTI p95", "TTI max", "page p50",
+            "burst CPU", "ready in", "kernels", "RSS before", "RSS after", "PSS after"]  # fmt: skip
+    widths = [6, 3, 3, 4, 9, 9, 9, 9, 11, 9, 9, 11, 11, 11]
+
+    def row(cells: list[str]) -> str:
+        pairs = enumerate(zip(cells, widths, strict=True))
+        return " ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in pairs)
+
+    print(row(cols))
+    print("-" * (sum(widths) + len(widths) - 1))
     for m in measurements:
         pages = [r.html_s for r in m.results if r.ok and r.html_s is not None]
         pss = m.mem_after[1]
-        print(f"{m.server:<6} {m.n:>3} {len(m.tti):>3} {sum(m.failures.values()):>4} "
-              f"{fmt(percentile(m.tti, 50), 's', 7)} {fmt(percentile(m.tti, 95), 's', 7)} "
-              f"{fmt(m.tti[-1] if m.tti else None, 's', 7)} {fmt(percentile(pages, 50), 's', 7)} "
-              f"{fmt(m.ready_s, 's', 7)} {m.kernels_before:>3} -> {m.kernels_after:<3}"
-              f"{m.mem_before[0]:8.0f} MB {m.mem_after[0]:8.0f} MB "
-              f"{'-' if pss is None else f'{pss:8.0f} MB':>11}")  # fmt: skip
-    print("(TTI: GET start -> widget state received; page: GET start -> last byte of the page;"
-          "\n ready in: server start -> burst could start; kernels: before -> after the burst)")  # fmt: skip
+        cells = [
+            m.server, str(m.n), str(len(m.tti)), str(sum(m.failures.values())),
+            fmt(percentile(m.tti, 50)), fmt(percentile(m.tti, 95)),
+            fmt(m.tti[-1] if m.tti else None), fmt(percentile(pages, 50)),
+            f"{m.cpu_s[0]:.1f}+{m.cpu_s[1]:.1f} s", fmt(m.ready_s),
+            f"{m.kernels_before} -> {m.kernels_after}",
+            f"{m.mem_before[0]:.0f} MB", f"{m.mem_after[0]:.0f} MB",
+            "-" if pss is None else f"{pss:.0f} MB",
+        ]  # fmt: skip
+        print(row(cells))
+    print("TTI: GET start -> widget state received. page: GET start -> last byte of the page.")
+    print("burst CPU: CPU seconds used during the burst by the server process + its kernels.")
+    print("ready in: server start -> burst could start. kernels: before -> after the burst.")
 
     failed = [m for m in measurements if m.failures]
     if failed:
@@ -439,10 +473,19 @@ def report(measurements: list[Measurement], args: argparse.Namespace) -> bool:
         for m in failed:
             for error, count in m.failures.most_common():
                 print(f"  {m.server} N={m.n}: {count} x {error}")
+        where = f"in {args.keep}" if args.keep else "with --keep DIR"
+        print(f"  (server logs <server>-n<N>.log are kept {where})")
     for m in measurements:
         if m.leftovers:
             print(f"\nWARNING: {m.server} N={m.n}: processes left after shutdown: {m.leftovers}")
 
+    for m in measurements:
+        sizes = [(r.page_bytes, r.state_bytes) for r in m.results if r.ok]
+        if sizes:
+            page_kb = percentile([a / 1024 for a, _ in sizes], 50)
+            state_kb = percentile([b / 1024 for _, b in sizes], 50)
+            print(f"{m.server} N={m.n}: per participant, page {page_kb:.0f} KB, "
+                  f"widget state {state_kb:.0f} KB (median)")  # fmt: skip
     idle = [m.idle_kernel for m in measurements if m.idle_kernel]
     if idle:
         rss, pss = idle[-1]
@@ -462,8 +505,9 @@ def report(measurements: list[Measurement], args: argparse.Namespace) -> bool:
         p95 = percentile(ours30.tti, 95)
         good = p95 is not None and p95 <= TARGET_P95 and not ours30.failures
         ok &= good
-        print(f"  ours p95 at N=30 <= {TARGET_P95} s          : {fmt(p95)}   "
-              f"{'PASS' if good else 'MISS'}{'' if not ours30.failures else ' (failures)'}")  # fmt: skip
+        note = " (failures)" if ours30.failures else ""
+        verdict = "PASS" if good else "MISS"
+        print(f"  ours p95 at N=30 <= {TARGET_P95} s          : {fmt(p95)}   {verdict}{note}")
     for n in sorted({m.n for m in measurements}):
         ours, plain = by.get(("ours", n)), by.get(("plain", n))
         if ours is None or plain is None:
@@ -477,9 +521,9 @@ def report(measurements: list[Measurement], args: argparse.Namespace) -> bool:
         else:
             # Failed pages have no TTI: a ratio of the survivors would flatter the loser.
             good = bool(p_ours) and not ours.failures and bool(plain.failures)
+            fails = f"ours {sum(ours.failures.values())}, plain {sum(plain.failures.values())}"
             print(f"  plain/ours p95 at N={n:<2} >= {TARGET_RATIO:.0f}x        : "
-                  f"n/a (failures: ours {sum(ours.failures.values())}, "
-                  f"plain {sum(plain.failures.values())})   {'PASS' if good else 'MISS'}")  # fmt: skip
+                  f"n/a (failures: {fails})   {'PASS' if good else 'MISS'}")  # fmt: skip
         ok &= good
     return ok
 
@@ -497,9 +541,10 @@ async def run_all(args: argparse.Namespace, home: Path, root: Path, env: dict[st
             for kind in ("ours", "plain"):
                 if n not in (ours_ns if kind == "ours" else plain_ns):
                     continue
-                print(f"  {kind:<5} N={n:<3} ...", end=" ", flush=True)
+                load = os.getloadavg()[0]
+                print(f"  {kind:<5} N={n:<3} (load avg {load:.1f}) ...", end=" ", flush=True)
                 t = time.perf_counter()
-                m = await measure(kind, n, links, home, root, env, args.timeout)
+                m = await measure(kind, n, links, home, root, env, args.timeout, args.pool_size)
                 measurements.append(m)
                 p95 = percentile(m.tti, 95)
                 print(f"p95 {fmt(p95).strip()}, {sum(m.failures.values())} failed "
@@ -517,6 +562,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true",
                         help="plain Voila only at N=10; ours at N=10 and 30")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=120.0, help="s per participant")
+    parser.add_argument("--pool-size", type=int, help="WORKBENCH_POOL_SIZE of our server")
     parser.add_argument("--keep", type=Path, help="keep the workspace and server logs here")
     args = parser.parse_args()
 

@@ -102,6 +102,11 @@ def test_participant_journey(served: Any, browser: Any) -> None:
     page.screenshot(path=str(ARTIFACTS / "participant-app.png"), full_page=True)
     assert page.evaluate("window.__xss") is None
     assert external == []
+    # the run's plots are served by the app server (not embedded in the widget state)
+    loaded = page.eval_on_selector_all(
+        "img[src*='/workbench/artefacts/']", "els => els.filter(e => e.naturalWidth > 0).length"
+    )
+    assert loaded >= 4
 
     # the rows, with their pins
     admission = wb.workshops.admit(served.workshop_id, token)

@@ -8,8 +8,8 @@ It computes nothing; diagnosis and evidence come from the published runs' artefa
 
 from __future__ import annotations
 
-import base64
 import logging
+import os
 from html import escape
 from typing import Any
 from urllib.parse import parse_qs
@@ -45,9 +45,10 @@ def error_card(message: str) -> w.HTML:
     return card(f'<div role="alert" class="wb-status-error"><p>{escape(message)}</p></div>')
 
 
-def _img(png: bytes, alt: str) -> str:
-    data = base64.b64encode(png).decode()
-    return f'<img src="data:image/png;base64,{data}" alt="{escape(alt)}" style="max-width:100%">'
+def _img(publication_id: int, template: str, name: str, alt: str) -> str:
+    base = os.environ.get("VOILA_BASE_URL", "/")
+    src = f"{base}workbench/artefacts/{publication_id}/{template}/{name}.png"
+    return f'<img src="{escape(src)}" alt="{escape(alt)}" loading="lazy" style="max-width:100%">'
 
 
 def _figure(latest: dict[str, Any], key: str, code: str) -> str:
@@ -204,7 +205,7 @@ class StakeholderApp:
             }
             for name, alt in alts.items():
                 if name in images:
-                    html.append(_img(images[name], alt))
+                    html.append(_img(info.publication_id, "regional_diagnosis", name, alt))
             out.append(card("".join(html)))
         ev = art.get("evidence_review", {})
         e = ev.get("json", {}).get("evidence")
@@ -224,7 +225,14 @@ class StakeholderApp:
                 f"</tr></thead><tbody>{rows}</tbody></table>",
             ]
             if "evidence_scores" in ev.get("images", {}):
-                html.append(_img(ev["images"]["evidence_scores"], "Evidence score per programme"))
+                html.append(
+                    _img(
+                        info.publication_id,
+                        "evidence_review",
+                        "evidence_scores",
+                        "Evidence score per programme",
+                    )
+                )
             out.append(card("".join(html)))
         return out
 

@@ -40,7 +40,7 @@ from workbench.db import Database
 from workbench.exceptions import AccessDenied, WorkbenchError
 from workbench.participation.tokens import hash_token, looks_like_token
 from workbench.participation.workshops import INVALID_LINK, WorkshopService
-from workbench.publish import published_apps
+from workbench.publish import artefact_image, published_apps
 from workbench.workspace import skeleton_root
 
 TEMPLATE_NAME = "workbench"
@@ -97,6 +97,32 @@ class HealthHandler(tornado.web.RequestHandler):
         self.finish(
             json.dumps({"kernels": len(km.list_kernel_ids()), "pools": pools, "ready": ready})
         )
+
+
+class ArtefactHandler(tornado.web.RequestHandler):
+    """``/workbench/artefacts/<publication>/<template>/<name>.png``: a published run's plot.
+
+    Only PNG artefacts of registered publications; content-addressed, so cacheable.
+    """
+
+    def initialize(self, server: AppServer) -> None:
+        self.server = server
+
+    async def get(self, publication_id: str, template: str, name: str) -> None:
+        path = await asyncio.get_running_loop().run_in_executor(
+            None,
+            artefact_image,
+            self.server.db,
+            self.server.settings_,
+            int(publication_id),
+            template,
+            name,
+        )
+        if path is None:
+            raise tornado.web.HTTPError(404)
+        self.set_header("Content-Type", "image/png")
+        self.set_header("Cache-Control", "public, max-age=86400, immutable")
+        self.finish(path.read_bytes())
 
 
 class GatedVoilaHandler(TornadoVoilaHandler):
@@ -232,10 +258,13 @@ class AppServer(Voila):
         return out
 
     # -- kernel pools ---------------------------------------------------------------
-    def open_demand(self) -> dict[str, int]:
-        """Kernels still needed per app: expected participants not yet served, by app."""
+    def open_demand(self, workshops: list[Any]) -> dict[str, int]:
+        """Kernels still needed per app: expected participants not yet served, by app.
+
+        Runs on the event loop, so ``served`` cannot change while it is summed.
+        """
         demand: Counter[str] = Counter()
-        for info in self.workshops.list(state="open"):
+        for info in workshops:
             demand[info.app_path] += max(0, info.expected_participants - self.served[info.id])
         return dict(demand)
 
@@ -264,10 +293,13 @@ class AppServer(Voila):
 
     async def _sync_pools(self) -> None:
         try:
-            self.demand = await asyncio.get_running_loop().run_in_executor(None, self.open_demand)
+            workshops = await asyncio.get_running_loop().run_in_executor(
+                None, self.workshops.list, "open"
+            )
         except WorkbenchError:
             self.log.exception("could not read open workshops")
             return
+        self.demand = self.open_demand(workshops)
         km = self.kernel_manager
         notebooks = {p.name for p in Path(self.root_dir).glob("*.ipynb")}
         for notebook in sorted(notebooks | set(self.demand)):
@@ -301,6 +333,14 @@ class AppServer(Voila):
                 handlers.append(handler)
         handlers.insert(0, (self.server_url, GalleryHandler, ours))
         handlers.insert(0, (f"{self.server_url}workbench/health", HealthHandler, ours))
+        handlers.insert(
+            0,
+            (
+                f"{self.server_url}workbench/artefacts/(\\d+)/([a-z_]+)/([a-z0-9_]+)\\.png",
+                ArtefactHandler,
+                ours,
+            ),
+        )
         return handlers
 
     def start(self) -> None:
@@ -325,7 +365,8 @@ def voila_argv(settings: Settings) -> list[str]:
         f"--VoilaConfiguration.default_pool_size={settings.pool_size}",
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.file_allowlist=[]",
-        "--VoilaKernelManager.fill_delay=2",
+        # Refill after a burst, not during it (a refill competes with arriving pages).
+        "--VoilaKernelManager.fill_delay=15",
         f"--MappingKernelManager.cull_idle_timeout={settings.cull_idle_timeout}",
         "--MappingKernelManager.cull_interval=30",
         "--MappingKernelManager.cull_connected=False",

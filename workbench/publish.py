@@ -14,6 +14,7 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import nbformat
@@ -143,8 +144,27 @@ def published_apps(db: Database) -> list[PublishedApp]:
         return [PublishedApp.of(p) for p in store.latest_publications(s)]
 
 
+def artefact_image(
+    db: Database, settings: Settings, publication_id: int, template: str, name: str
+) -> Path | None:
+    """The PNG artefact ``name`` of a publication's ``template`` run, if it exists."""
+    with db.session() as s:
+        pub = store.find_publication(s, publication_id=publication_id)
+        if pub is None or template not in pub.run_hashes:
+            return None
+        run = crud.find_succeeded_run(s, content_hash=pub.run_hashes[template])
+    if run is None or not name.isidentifier():
+        return None
+    path = settings.home / run.output_dir / "artefacts" / f"{name}.png"
+    return path if path.is_file() else None
+
+
 def load_artefacts(db: Database, settings: Settings, publication_id: int) -> dict[str, Any]:
-    """JSON artefacts and PNG paths of a publication's runs, by template name."""
+    """JSON artefacts (parsed) and PNG artefact names of a publication's runs, by template.
+
+    Images are served by the app server (``/workbench/artefacts/…``) rather than embedded
+    in the page's widget state, which keeps each participant's page small.
+    """
     out: dict[str, Any] = {}
     with db.session() as s:
         pub = store.find_publication(s, publication_id=publication_id)
@@ -160,6 +180,6 @@ def load_artefacts(db: Database, settings: Settings, publication_id: int) -> dic
                 if path.suffix == ".json":
                     entry["json"][path.stem] = json.loads(path.read_text(encoding="utf-8"))
                 elif path.suffix == ".png":
-                    entry["images"][path.stem] = path.read_bytes()
+                    entry["images"][path.stem] = path.name
             out[template] = entry
     return out
