@@ -67,6 +67,7 @@ format: venv
 
 bench: venv
 	$(BIN)/python benchmarks/bench_runs.py
+	$(BIN)/python benchmarks/bench_workshop.py
 
 clean:
 	rm -rf runs var .pytest_cache .ruff_cache
