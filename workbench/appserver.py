@@ -38,9 +38,8 @@ from workbench.classifications import COUNTRIES, NACE_SECTIONS
 from workbench.config import Settings
 from workbench.db import Database
 from workbench.exceptions import AccessDenied, WorkbenchError
-from workbench.participation.tokens import hash_token, looks_like_token
 from workbench.participation.workshops import INVALID_LINK, WorkshopService
-from workbench.publish import artefact_image, published_apps
+from workbench.publish import artefact_dirs, published_apps
 from workbench.workspace import skeleton_root
 
 TEMPLATE_NAME = "workbench"
@@ -58,26 +57,34 @@ def _pages() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True)
 
 
-class _Page(tornado.web.RequestHandler):
-    """Renders our own pages with the workbench look."""
+def send_page(
+    handler: tornado.web.RequestHandler, server: AppServer, name: str, status: int, **ns: Any
+) -> None:
+    """Finish ``handler`` with one of our pages (gallery, refusal) in the workbench look."""
+    css = f"{server.base_url}voila/templates/{TEMPLATE_NAME}/static/workbench.css"
+    handler.set_status(status)
+    handler.set_header("Content-Type", "text/html; charset=utf-8")
+    handler.set_header("Cache-Control", "no-store")
+    handler.finish(server.pages.get_template(name).render(css_url=css, **ns))
+
+
+def ready_pool_kernels(km: Any) -> dict[str, list[str]]:
+    """Ids of the preheated kernels waiting in each app's pool (none without preheat)."""
+    return {
+        notebook: [t.result()["kernel_id"] for t in pool if t.done() and not t.exception()]
+        for notebook, pool in getattr(km, "_pools", {}).items()
+    }
+
+
+class GalleryHandler(tornado.web.RequestHandler):
+    """``/``: the published apps (titles only; opening one needs a join link)."""
 
     def initialize(self, server: AppServer) -> None:
         self.server = server
 
-    def page(self, name: str, status: int = 200, **ns: Any) -> None:
-        css = f"{self.server.base_url}voila/templates/{TEMPLATE_NAME}/static/workbench.css"
-        self.set_status(status)
-        self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.set_header("Cache-Control", "no-store")
-        self.finish(self.server.pages.get_template(name).render(css_url=css, **ns))
-
-
-class GalleryHandler(_Page):
-    """``/``: the published apps (titles only; opening one needs a join link)."""
-
     async def get(self) -> None:
         apps = await asyncio.get_running_loop().run_in_executor(None, self.server.gallery)
-        self.page("gallery.html.j2", apps=apps)
+        send_page(self, self.server, "gallery.html.j2", 200, apps=apps)
 
 
 class HealthHandler(tornado.web.RequestHandler):
@@ -89,10 +96,7 @@ class HealthHandler(tornado.web.RequestHandler):
     def get(self) -> None:
         km = self.server.kernel_manager
         pools = {nb: len(p) for nb, p in getattr(km, "_pools", {}).items()}
-        ready = {
-            nb: sum(1 for t in p if t.done() and not t.exception())
-            for nb, p in getattr(km, "_pools", {}).items()
-        }
+        ready = {nb: len(ids) for nb, ids in ready_pool_kernels(km).items()}
         self.set_header("Content-Type", "application/json")
         self.finish(
             json.dumps({"kernels": len(km.list_kernel_ids()), "pools": pools, "ready": ready})
@@ -110,13 +114,7 @@ class ArtefactHandler(tornado.web.RequestHandler):
 
     async def get(self, publication_id: str, template: str, name: str) -> None:
         path = await asyncio.get_running_loop().run_in_executor(
-            None,
-            artefact_image,
-            self.server.db,
-            self.server.settings_,
-            int(publication_id),
-            template,
-            name,
+            None, self.server.artefact_image, int(publication_id), template, name
         )
         if path is None:
             raise tornado.web.HTTPError(404)
@@ -143,24 +141,19 @@ class GatedVoilaHandler(TornadoVoilaHandler):
             )
         except WorkbenchError as exc:
             status = exc.http_status if exc.http_status in (403, 404, 409) else 403
-            self._refuse(status, str(exc))
-            return
-        self.server.admitted(workshop_id, path or "")
-        await super().get(path)
-
-    def _refuse(self, status: int, message: str) -> None:
-        css = f"{self.server.base_url}voila/templates/{TEMPLATE_NAME}/static/workbench.css"
-        self.set_status(status)
-        self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.finish(
-            self.server.pages.get_template("message.html.j2").render(
-                css_url=css,
+            send_page(
+                self,
+                self.server,
+                "message.html.j2",
+                status,
                 title="You cannot open this page",
-                message=message,
+                message=str(exc),
                 hint="Join links are personal. Ask the workshop facilitator for yours.",
                 status_code=status,
             )
-        )
+            return
+        self.server.admitted(workshop_id, path or "")
+        await super().get(path)
 
 
 class BeaconShutdownHandler(APIHandler):
@@ -176,12 +169,7 @@ class BeaconShutdownHandler(APIHandler):
 
     async def post(self, kernel_id: str) -> None:
         km = self.kernel_manager
-        pooled = {
-            t.result().get("kernel_id")
-            for pool in getattr(km, "_pools", {}).values()
-            for t in pool
-            if t.done() and not t.exception()
-        }
+        pooled = {kid for ids in ready_pool_kernels(km).values() for kid in ids}
         if kernel_id in km.list_kernel_ids() and kernel_id not in pooled:
             await ensure_async(km.shutdown_kernel(kernel_id))
         self.set_status(204)
@@ -202,29 +190,30 @@ class AppServer(Voila):
         self.pages = _pages()
         self.served: Counter[int] = Counter()
         self.demand: dict[str, int] = {}
+        self._artefact_dirs: dict[int, dict[str, Path]] = {}
 
     # -- request checks (run in a thread: they query the database) ----------------------
     def check_request(self, path: str, query: dict[str, str]) -> int:
         """Return the workshop id a page request may open, or raise AccessDenied."""
-        if "code" in query and "token" not in query:
-            code = query["code"]
-            if not looks_like_token(code):
-                raise AccessDenied(INVALID_LINK)
-            from workbench.db import participation as store
-
-            with self.db.session() as s:
-                workshop = store.find_workshop_by_code(s, code_hash=hash_token(code))
-                if workshop is None or str(workshop.id) != query.get("workshop"):
-                    raise AccessDenied(INVALID_LINK)
-                wid = workshop.id
-        else:
-            wid = self.workshops.admit(
-                query.get("workshop", ""), query.get("token", "")
-            ).workshop_id
-        info = self.workshops.get(wid)
-        if info.app_path != path:
+        wid, app_path = self.workshops.app_for_link(
+            query.get("workshop", ""), token=query.get("token"), code=query.get("code")
+        )
+        if app_path != path:
             raise AccessDenied(INVALID_LINK)
         return wid
+
+    def artefact_image(self, publication_id: int, template: str, name: str) -> Path | None:
+        """A PNG artefact of a published run (folders cached: publications never change)."""
+        if publication_id not in self._artefact_dirs:
+            dirs = artefact_dirs(self.db, self.settings_, publication_id)
+            if dirs is None:
+                return None
+            self._artefact_dirs[publication_id] = dirs
+        folder = self._artefact_dirs[publication_id].get(template)
+        if folder is None or not name.isidentifier():
+            return None
+        path = folder / f"{name}.png"
+        return path if path.is_file() else None
 
     def gallery(self) -> list[dict[str, Any]]:
         """Published apps for the gallery page."""

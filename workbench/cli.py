@@ -487,9 +487,7 @@ def _transition(name: str, doc: str) -> None:
     @click.pass_context
     @handle_errors
     def command(ctx: click.Context, workshop_id: int) -> None:
-        service = _service(ctx).workshops
-        fn = {"open": service.open, "close": service.close, "next-round": service.next_round}
-        info = fn[name](workshop_id)
+        info = _service(ctx).workshops.act(workshop_id, name)
         click.echo(f"workshop {info.id} is {info.state}, round {info.current_round}")
 
 
@@ -524,43 +522,13 @@ def workshop_links(
 @handle_errors
 def serve_cmd(ctx: click.Context, no_lab: bool) -> None:
     """Start JupyterLab (analysts) and the stakeholder app server; Ctrl-C stops both."""
-    import signal
-    import time
-
-    from workbench.db import Database
-    from workbench.serve import STARTUP_TIMEOUT_S, child_env, lab_token, servers, write_state
+    from workbench.serve import run_servers
 
     wb = _service(ctx)
-    settings = wb.settings
-    Database(settings.database_url)  # migrate once, before two servers race to
-    settings.published_dir.mkdir(parents=True, exist_ok=True)
-    token = lab_token(settings)
-    procs = servers(settings, token, lab=not no_lab)
-    stopping = False
 
-    def stop(_signum: int, _frame: Any) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    env = child_env(settings)
-    try:
-        for proc in procs:
-            proc.start(env)
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        for proc in procs:
-            proc.wait_ready(deadline)
-        lab = f"http://{settings.bind_host}:{settings.lab_port}"
-        urls = {
-            "gallery": settings.app_url,
-            "lab": None if no_lab else f"{lab}/lab?token={token}",
-            "facilitator": None if no_lab else f"{lab}/workbench/facilitator?token={token}",
-            "api": None if no_lab else f"{lab}/workbench/api/workshops",
-        }
-        write_state(settings, {**urls, "pids": [p.process.pid for p in procs if p.process]})
+    def announce(urls: dict[str, str | None]) -> None:
         click.secho("workbench is serving:", fg="green")
-        if not no_lab:
+        if urls["lab"]:
             click.echo(f"  analyst JupyterLab:   {urls['lab']}")
             click.echo(f"  facilitator overview: {urls['facilitator']}")
             click.echo(f"  facilitator REST API: {urls['api']} (header: Authorization: token …)")
@@ -569,14 +537,10 @@ def serve_cmd(ctx: click.Context, no_lab: bool) -> None:
             link = wb.workshops.shared_link(info.id)
             click.echo(f"  open workshop {info.id} ({info.title}); shared join link:\n    {link}")
         click.echo("Press Ctrl-C to stop both servers.")
-        while not stopping:
-            for proc in procs:
-                if proc.process is not None and proc.process.poll() is not None:
-                    raise WorkbenchError(f"{proc.name} stopped; see {proc.log_path}")
-            time.sleep(0.5)
+
+    try:
+        run_servers(wb.settings, lab=not no_lab, announce=announce)
     finally:
-        for proc in procs:
-            proc.stop()
         click.echo("stopped.")
 
 

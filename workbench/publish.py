@@ -144,19 +144,21 @@ def published_apps(db: Database) -> list[PublishedApp]:
         return [PublishedApp.of(p) for p in store.latest_publications(s)]
 
 
-def artefact_image(
-    db: Database, settings: Settings, publication_id: int, template: str, name: str
-) -> Path | None:
-    """The PNG artefact ``name`` of a publication's ``template`` run, if it exists."""
+def artefact_dirs(db: Database, settings: Settings, publication_id: int) -> dict[str, Path] | None:
+    """The artefact folders of a publication's runs, by template; None if no such publication.
+
+    A publication never changes (its runs are content-addressed), so callers may cache this.
+    """
     with db.session() as s:
         pub = store.find_publication(s, publication_id=publication_id)
-        if pub is None or template not in pub.run_hashes:
+        if pub is None:
             return None
-        run = crud.find_succeeded_run(s, content_hash=pub.run_hashes[template])
-    if run is None or not name.isidentifier():
-        return None
-    path = settings.home / run.output_dir / "artefacts" / f"{name}.png"
-    return path if path.is_file() else None
+        dirs = {}
+        for template, content_hash in pub.run_hashes.items():
+            run = crud.find_succeeded_run(s, content_hash=content_hash)
+            if run is not None:
+                dirs[template] = settings.home / run.output_dir / "artefacts"
+    return dirs
 
 
 def load_artefacts(db: Database, settings: Settings, publication_id: int) -> dict[str, Any]:
@@ -165,21 +167,16 @@ def load_artefacts(db: Database, settings: Settings, publication_id: int) -> dic
     Images are served by the app server (``/workbench/artefacts/…``) rather than embedded
     in the page's widget state, which keeps each participant's page small.
     """
+    dirs = artefact_dirs(db, settings, publication_id)
+    if dirs is None:
+        raise RunNotFound(f"no publication {publication_id}")
     out: dict[str, Any] = {}
-    with db.session() as s:
-        pub = store.find_publication(s, publication_id=publication_id)
-        if pub is None:
-            raise RunNotFound(f"no publication {publication_id}")
-        for template, content_hash in pub.run_hashes.items():
-            run = crud.find_succeeded_run(s, content_hash=content_hash)
-            if run is None:
-                continue
-            folder = settings.home / run.output_dir / "artefacts"
-            entry: dict[str, Any] = {"images": {}, "json": {}}
-            for path in sorted(folder.glob("*")):
-                if path.suffix == ".json":
-                    entry["json"][path.stem] = json.loads(path.read_text(encoding="utf-8"))
-                elif path.suffix == ".png":
-                    entry["images"][path.stem] = path.name
-            out[template] = entry
+    for template, folder in dirs.items():
+        entry: dict[str, Any] = {"images": {}, "json": {}}
+        for path in sorted(folder.glob("*")):
+            if path.suffix == ".json":
+                entry["json"][path.stem] = json.loads(path.read_text(encoding="utf-8"))
+            elif path.suffix == ".png":
+                entry["images"][path.stem] = path.name
+        out[template] = entry
     return out

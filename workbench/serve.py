@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,3 +147,48 @@ def write_state(settings: Settings, info: dict[str, Any]) -> Path:
     with os.fdopen(fd, "w") as fh:
         json.dump(info, fh, indent=2)
     return path
+
+
+def run_servers(
+    settings: Settings, *, lab: bool, announce: Callable[[dict[str, str | None]], None]
+) -> None:
+    """Start the servers, ``announce`` their URLs once both answer, and supervise them
+    until SIGINT or SIGTERM (or until one dies: :class:`ServeError`); then stop both."""
+    from workbench.db import Database
+
+    Database(settings.database_url)  # migrate once, before two servers race to
+    settings.published_dir.mkdir(parents=True, exist_ok=True)
+    token = lab_token(settings)
+    procs = servers(settings, token, lab=lab)
+    stopping = False
+
+    def stop(_signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        env = child_env(settings)
+        for proc in procs:
+            proc.start(env)
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        for proc in procs:
+            proc.wait_ready(deadline)
+        base = f"http://{settings.bind_host}:{settings.lab_port}"
+        urls = {
+            "gallery": settings.app_url,
+            "lab": f"{base}/lab?token={token}" if lab else None,
+            "facilitator": f"{base}/workbench/facilitator?token={token}" if lab else None,
+            "api": f"{base}/workbench/api/workshops" if lab else None,
+        }
+        write_state(settings, {**urls, "pids": [p.process.pid for p in procs if p.process]})
+        announce(urls)
+        while not stopping:
+            for proc in procs:
+                if proc.process is not None and proc.process.poll() is not None:
+                    raise ServeError(f"{proc.name} stopped; see {proc.log_path}")
+            time.sleep(0.5)
+    finally:
+        for proc in procs:
+            proc.stop()

@@ -36,6 +36,7 @@ from workbench.participation.workshops import (
     WorkshopService,
     _workshop_id,
     clean_text,
+    not_open_message,
 )
 
 KINDS = ("rating", "approval", "ranking", "comment", "vote", "proposal")
@@ -113,8 +114,11 @@ class FeedbackService:
         with self.db.session(write=True) as s:
             participant = self.workshops._participant(s, wid, str(token))
             assert participant.id is not None
-            # A re-send of a committed submission is acknowledged whatever happened
-            # since (new round, workshop closed): the answer *was* saved.
+            # One participant's submissions are serialised from here (row lock on
+            # PostgreSQL; SQLite's write transaction already is), so the key check below
+            # sees every earlier commit. A re-send of a committed submission is
+            # acknowledged whatever happened since (new round, workshop closed).
+            store.lock_participant(s, participant_id=participant.id)
             previous = store.find_submission(
                 s, participant_id=participant.id, idempotency_key=idempotency_key
             )
@@ -124,11 +128,7 @@ class FeedbackService:
             if participant.consent_at is None:
                 raise AccessDenied("Please register (name, group and consent) before answering.")
             if workshop.state != "open":
-                raise WorkshopClosed(
-                    "This workshop is closed. Answers can be read but no longer changed."
-                    if workshop.state == "closed"
-                    else "This workshop has not started yet."
-                )
+                raise WorkshopClosed(not_open_message(workshop))
             if round_number != workshop.current_round:
                 raise StaleRound(
                     f"Round {workshop.current_round} has started; your answer was for round "
@@ -137,12 +137,6 @@ class FeedbackService:
             pub = self.workshops._publication(s, workshop)
             rows, statement = self._validate(s, workshop, kind, payload)
             items = len(rows) + (1 if statement else 0)
-            store.lock_participant(s, participant_id=participant.id)
-            previous = store.find_submission(
-                s, participant_id=participant.id, idempotency_key=idempotency_key
-            )
-            if previous is not None:
-                return self._resend(previous, digest)
             recent = store.recent_submissions(
                 s,
                 participant_id=participant.id,

@@ -214,6 +214,19 @@ class WorkshopService:
         """Start the next round; earlier rounds' answers stay as they were."""
         return self._transition(workshop_id, "open", "rounds advance only while open", "round")
 
+    #: Facilitator actions by the name the CLI and the REST API use.
+    ACTIONS = ("open", "close", "next-round")
+
+    def act(self, workshop_id: int, action: str) -> WorkshopInfo:
+        """Apply one of :attr:`ACTIONS` (``open``, ``close``, ``next-round``)."""
+        if action not in self.ACTIONS:
+            raise InvalidInput(
+                [Problem("input", "action", f"must be one of {', '.join(self.ACTIONS)}")]
+            )
+        return {"open": self.open, "close": self.close, "next-round": self.next_round}[action](
+            workshop_id
+        )
+
     def _transition(self, workshop_id: int, required: str, why: str, action: str) -> WorkshopInfo:
         with self.db.session(write=True) as s:
             workshop = self._workshop(s, workshop_id, lock=True)
@@ -306,17 +319,34 @@ class WorkshopService:
             workshop = self._workshop(s, wid)
             return _admission(participant, workshop)
 
+    def app_for_link(
+        self, workshop_id: object, *, token: object = None, code: object = None
+    ) -> tuple[int, str]:
+        """The workshop and published app notebook a join link opens (read-only).
+
+        A link carries a personal ``token`` or else a workshop ``code``; a link that
+        opens nothing raises :class:`AccessDenied` with the reason.
+        """
+        wid = _workshop_id(workshop_id)
+        if not looks_like_token(code if token is None else token):
+            raise AccessDenied(INVALID_LINK)
+        with self.db.session() as s:
+            if token is None:
+                workshop = self._workshop_by_code(s, wid, str(code))
+            else:
+                self._participant(s, wid, str(token))
+                workshop = self._workshop(s, wid)
+            return wid, self._publication(s, workshop).app_path
+
     def join_with_code(self, workshop_id: object, code: object) -> tuple[str, Admission]:
         """Exchange a workshop code for a new personal token (returned once)."""
         wid = _workshop_id(workshop_id)
         if not looks_like_token(code):
             raise AccessDenied(INVALID_LINK)
         with self.db.session(write=True) as s:
-            workshop = store.find_workshop_by_code(s, code_hash=hash_token(str(code)))
-            if workshop is None or workshop.id != wid:
-                raise AccessDenied(INVALID_LINK)
+            workshop = self._workshop_by_code(s, wid, str(code))
             if workshop.state != "open":
-                raise WorkshopClosed(_not_open(workshop))
+                raise WorkshopClosed(not_open_message(workshop))
             token = new_token()
             participant = store.add_participant(
                 s,
@@ -360,7 +390,7 @@ class WorkshopService:
             participant = self._participant(s, wid, str(token))
             workshop = self._workshop(s, wid)
             if workshop.state != "open":
-                raise WorkshopClosed(_not_open(workshop))
+                raise WorkshopClosed(not_open_message(workshop))
             store.update_participant(
                 s,
                 participant,
@@ -376,6 +406,12 @@ class WorkshopService:
         workshop = store.find_workshop(s, workshop_id=workshop_id, lock=lock)
         if workshop is None:
             raise WorkshopNotFound(f"no workshop with id {workshop_id}")
+        return workshop
+
+    def _workshop_by_code(self, s: Any, workshop_id: int, code: str) -> Workshop:
+        workshop = store.find_workshop_by_code(s, code_hash=hash_token(code))
+        if workshop is None or workshop.id != workshop_id:
+            raise AccessDenied(INVALID_LINK)
         return workshop
 
     def _publication(self, s: Any, workshop: Workshop) -> Publication:
@@ -413,7 +449,8 @@ def _workshop_id(value: object) -> int:
     return wid
 
 
-def _not_open(workshop: Workshop) -> str:
+def not_open_message(workshop: Workshop) -> str:
+    """Why a participant cannot answer in a workshop that is not open."""
     if workshop.state == "draft":
         return "This workshop has not started yet. Please wait for the facilitator to open it."
     return "This workshop is closed. Answers can be read but no longer changed."

@@ -19,6 +19,7 @@ from jupyter_server.utils import url_path_join
 
 from workbench.config import Settings
 from workbench.exceptions import InvalidInput, WorkbenchError
+from workbench.participation.workshops import WorkshopService
 from workbench.service import Workbench
 
 MAX_BODY = 64_000
@@ -130,9 +131,7 @@ class WorkshopActionHandler(_Base):
 
     @tornado.web.authenticated
     async def post(self, workshop_id: str, action: str) -> None:
-        service = self.wb.workshops
-        fn = {"open": service.open, "close": service.close, "next-round": service.next_round}
-        await self.call(fn[action], int(workshop_id))
+        await self.call(self.wb.workshops.act, int(workshop_id), action)
 
 
 class LinksHandler(_Base):
@@ -216,7 +215,9 @@ def setup_handlers(web_app: Any, settings: Settings | None = None) -> None:
             (url_path_join(base, "api/workshops"), WorkshopsHandler),
             (url_path_join(base, f"api/workshops/{wid}"), WorkshopHandler),
             (
-                url_path_join(base, f"api/workshops/{wid}/(?P<action>open|close|next-round)"),
+                url_path_join(
+                    base, f"api/workshops/{wid}/(?P<action>{'|'.join(WorkshopService.ACTIONS)})"
+                ),
                 WorkshopActionHandler,
             ),
             (url_path_join(base, f"api/workshops/{wid}/links"), LinksHandler),
