@@ -241,6 +241,8 @@ class StakeholderApp:
         readonly = info.state != "open"
         mine = self.feedback.my_answers(workshop_id=info.id, token=self.token)
         statements = self.feedback.statements(workshop_id=info.id)
+        delphi = self.feedback.delphi(workshop_id=info.id, token=self.token)
+        previous = delphi["previous"] or {}
 
         def send(kind: str, payload: dict[str, Any], key: str) -> Any:
             return self.feedback.submit(
@@ -262,6 +264,9 @@ class StakeholderApp:
                 criteria=info.criteria,
                 scale=info.scale,
                 initial=mine,
+                reask=delphi["reask"],
+                previous=previous.get("items"),
+                previous_round=previous.get("round"),
                 **common,
             ),
             ApprovalForm(send, options=info.options, initial=mine, **common),
@@ -284,6 +289,8 @@ class StakeholderApp:
         top: list[w.Widget] = [card(intro)]
         if readonly:
             top.append(error_card(_state_message(info)))
+        if previous:
+            top.append(card(_previous_round_html(delphi, info)))
         self._refresh_results()
         return [*top, *(f.widget for f in forms), self.results]
 
@@ -315,6 +322,33 @@ class StakeholderApp:
                 '<p class="wb-muted">Shown for what you have answered yourself.</p>'
                 f"<ul>{''.join(items)}</ul></div>"
             )
+
+
+def _previous_round_html(delphi: dict[str, Any], info: WorkshopInfo) -> str:
+    """The Delphi summary shown before re-rating: what changed, what is re-asked, and why."""
+    previous = delphi["previous"]
+    number = previous["round"]
+    items = previous.get("items", {})
+    reask = delphi["reask"]
+    settled = sum(1 for key, stat in items.items() if stat.get("consensus"))
+    asked = "all items" if reask is None else f"{len(reask)} item(s) without consensus"
+    labels = {o["key"]: o["label"] for o in info.options}
+    parts = [
+        f"<h2>Results of round {number}</h2>",
+        f"<p>{previous.get('participants', 0)} participants rated in round {number}. "
+        f"The group agreed on {settled} of {len(items)} items; this round asks again "
+        f"about {asked}. Each rating below shows the round-{number} median and the middle "
+        "half of the answers. Answers are anonymous.</p>",
+    ]
+    reasons = delphi["reasons"]
+    if reasons:
+        lines = "".join(
+            f"<li><strong>{escape(labels.get(r['about'], 'General'))}:</strong> "
+            f"{escape(r['text'])}</li>"
+            for r in reasons
+        )
+        parts.append(f'<h3>The group\'s reasons</h3><ul class="wb-reasons">{lines}</ul>')
+    return "".join(parts)
 
 
 def _state_message(info: WorkshopInfo) -> str:

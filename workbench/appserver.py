@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -338,6 +340,7 @@ class AppServer(Voila):
 
         self._pool_sync = PeriodicCallback(self._sync_pools, POOL_SYNC_SECONDS * 1000)
         self._pool_sync.start()
+        install_log_scrubber()
         super().start()
 
 
@@ -360,6 +363,32 @@ def voila_argv(settings: Settings) -> list[str]:
         "--MappingKernelManager.cull_interval=30",
         "--MappingKernelManager.cull_connected=False",
     ]
+
+
+_SECRET_PARAM = re.compile(r"\b(token|code)=[^&\s\"'<>]+")
+
+
+class ScrubSecrets(logging.Filter):
+    """Remove join tokens and workshop codes from log lines (they are credentials)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        scrubbed = _SECRET_PARAM.sub(r"\1=[secret]", message)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, None
+        return True
+
+
+def install_log_scrubber() -> None:
+    """Scrub secrets in every log handler that exists now (call once logging is set up)."""
+    scrubber = ScrubSecrets()
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    handlers = [logging.lastResort] if logging.lastResort else []
+    for logger in loggers:
+        handlers += getattr(logger, "handlers", [])
+    for handler in handlers:
+        if not any(isinstance(f, ScrubSecrets) for f in handler.filters):
+            handler.addFilter(scrubber)
 
 
 def main(argv: list[str] | None = None) -> None:

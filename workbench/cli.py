@@ -7,6 +7,7 @@ was started), 1 for runs that failed.
 from __future__ import annotations
 
 import functools
+import getpass
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -515,6 +516,63 @@ def workshop_links(
     _print_links(service.links(workshop_id, count, valid_hours=valid_hours))
 
 
+@workshop_group.command("moderation")
+@click.argument("workshop_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+@handle_errors
+def workshop_moderation(ctx: click.Context, workshop_id: int, as_json: bool) -> None:
+    """List statements and comments to moderate (pending proposals first) and the log."""
+    wb = _service(ctx)
+    queue, log = wb.moderation.queue(workshop_id), wb.moderation.log(workshop_id)
+    if as_json:
+        out = {"queue": [i.as_dict() for i in queue], "log": [e.as_dict() for e in log]}
+        click.echo(json.dumps(out, indent=2))
+        return
+    rows = [(i.kind, i.id, i.status, i.author or "facilitator", _short(i.text)) for i in queue]
+    click.echo(_table(rows, ("kind", "id", "status", "author", "text")))
+    if log:
+        click.echo("moderation log:")
+        for e in log:
+            click.echo(
+                f"  {e.created_at:%Y-%m-%d %H:%M} {e.actor}: {e.action} {e.target_kind} "
+                f"{e.target_id}: {e.reason}"
+            )
+
+
+def _short(text: str, width: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+@workshop_group.command("moderate")
+@click.argument("workshop_id", type=int)
+@click.argument("target_kind", type=click.Choice(["statement", "comment"]))
+@click.argument("target_id", type=int)
+@click.argument("action", type=click.Choice(["approve", "hide"]))
+@click.option("--reason", default="", help="Why (required to hide); kept in the log.")
+@click.pass_context
+@handle_errors
+def workshop_moderate(
+    ctx: click.Context,
+    workshop_id: int,
+    target_kind: str,
+    target_id: int,
+    action: str,
+    reason: str,
+) -> None:
+    """Approve or hide a statement or comment; the action and reason are logged."""
+    item = _service(ctx).moderation.moderate(
+        workshop_id,
+        target_kind=target_kind,
+        target_id=target_id,
+        action=action,
+        reason=reason,
+        actor=f"facilitator ({getpass.getuser()})",
+    )
+    click.echo(f"{item.kind} {item.id} is now {item.status}")
+
+
 # -- servers --------------------------------------------------------------------------
 @cli.command("serve")
 @click.option("--no-lab", is_flag=True, help="Only the stakeholder app server.")
@@ -522,6 +580,7 @@ def workshop_links(
 @handle_errors
 def serve_cmd(ctx: click.Context, no_lab: bool) -> None:
     """Start JupyterLab (analysts) and the stakeholder app server; Ctrl-C stops both."""
+    from workbench.facilitation.notebook import dashboard_url
     from workbench.serve import run_servers
 
     wb = _service(ctx)
@@ -531,11 +590,15 @@ def serve_cmd(ctx: click.Context, no_lab: bool) -> None:
         if urls["lab"]:
             click.echo(f"  analyst JupyterLab:   {urls['lab']}")
             click.echo(f"  facilitator overview: {urls['facilitator']}")
+            click.echo(f"  facilitator dashboard: {urls['dashboard']}")
             click.echo(f"  facilitator REST API: {urls['api']} (header: Authorization: token …)")
         click.echo(f"  stakeholder gallery:  {urls['gallery']}")
         for info in wb.workshops.list("open"):
             link = wb.workshops.shared_link(info.id)
             click.echo(f"  open workshop {info.id} ({info.title}); shared join link:\n    {link}")
+            if urls["lab_base"]:
+                dash = dashboard_url(urls["lab_base"], info.id, urls["token"])
+                click.echo(f"    dashboard: {dash}")
         click.echo("Press Ctrl-C to stop both servers.")
 
     try:

@@ -23,6 +23,8 @@ from typing import Any
 
 from workbench.config import Settings
 from workbench.exceptions import WorkbenchError
+from workbench.facilitation.notebook import DASHBOARD_PATH, write_dashboard_notebook
+from workbench.workspace import skeleton_root
 
 STARTUP_TIMEOUT_S = 120.0
 
@@ -134,6 +136,10 @@ def child_env(settings: Settings) -> dict[str, str]:
     env["WORKBENCH_LAB_PORT"] = str(settings.lab_port)
     env["WORKBENCH_BIND_HOST"] = settings.bind_host
     env["WORKBENCH_POOL_SIZE"] = str(settings.pool_size)
+    # The lab's Voilà extension renders the facilitator dashboard with our template.
+    env["JUPYTER_PATH"] = os.pathsep.join(
+        p for p in (str(skeleton_root() / "extensions"), env.get("JUPYTER_PATH", "")) if p
+    )
     if settings.public_url:
         env["WORKBENCH_PUBLIC_URL"] = settings.public_url
     return env
@@ -158,6 +164,8 @@ def run_servers(
 
     Database(settings.database_url)  # migrate once, before two servers race to
     settings.published_dir.mkdir(parents=True, exist_ok=True)
+    if lab:
+        write_dashboard_notebook(settings)
     token = lab_token(settings)
     procs = servers(settings, token, lab=lab)
     stopping = False
@@ -180,6 +188,9 @@ def run_servers(
             "gallery": settings.app_url,
             "lab": f"{base}/lab?token={token}" if lab else None,
             "facilitator": f"{base}/workbench/facilitator?token={token}" if lab else None,
+            "dashboard": f"{base}/voila/render/{DASHBOARD_PATH}?token={token}" if lab else None,
+            "lab_base": f"{base}/" if lab else None,
+            "token": token if lab else None,
             "api": f"{base}/workbench/api/workshops" if lab else None,
         }
         write_state(settings, {**urls, "pids": [p.process.pid for p in procs if p.process]})

@@ -33,6 +33,7 @@ from workbench.exceptions import (
     RunNotFound,
 )
 from workbench.participation.feedback import FeedbackService
+from workbench.participation.moderation import ModerationService
 from workbench.participation.spec import default_spec, load_spec, parse_spec
 from workbench.participation.workshops import WorkshopInfo, WorkshopService
 from workbench.planning import RunSpec, plan_runs
@@ -261,6 +262,11 @@ class Workbench:
     def feedback(self) -> FeedbackService:
         """Feedback submissions and results (the code path of every widget)."""
         return FeedbackService(self.db, self.settings)
+
+    @cached_property
+    def moderation(self) -> ModerationService:
+        """The moderation queue and approve/hide actions, with their log."""
+        return ModerationService(self.db, self.settings)
 
     def create_workshop(
         self,

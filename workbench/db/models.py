@@ -149,6 +149,8 @@ class Workshop(SQLModel, table=True):
     )
     opened_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    #: days after closing before participants' data is erased (GDPR storage limitation)
+    retention_days: int = 365
 
 
 class WorkshopRound(SQLModel, table=True):
@@ -162,6 +164,12 @@ class WorkshopRound(SQLModel, table=True):
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    #: Delphi: the rating items re-asked in this round (None: all). Frozen when it opens.
+    reask: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    #: Delphi: the anonymised rating results of the previous round shown to participants
+    previous_results: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
 
 
 class Participant(SQLModel, table=True):
@@ -247,9 +255,46 @@ class Feedback(SQLModel, table=True):
     template_version: str = Field(max_length=200)
     submission_id: int = Field(foreign_key="submission.id")
     revision: int = 1
+    #: "visible" or "hidden" (a comment hidden by moderation)
+    status: str = Field(default="visible", max_length=16)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
     updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class Moderation(SQLModel, table=True):
+    """The moderation log: who approved or hid which statement or comment, and why."""
+
+    __tablename__ = "moderation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    #: "statement" (a Statement id) or "comment" (a Feedback id)
+    target_kind: str = Field(max_length=16)
+    target_id: int
+    #: "approve" or "hide"
+    action: str = Field(max_length=16)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    actor: str = Field(max_length=80)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class Erasure(SQLModel, table=True):
+    """A record that a participant's data was erased. It names no participant."""
+
+    __tablename__ = "erasure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    #: "request" (GDPR Art. 17) or "retention" (the workshop's retention period ended)
+    reason: str = Field(max_length=16)
+    #: rows removed per table
+    rows: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    erased_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )

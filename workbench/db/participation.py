@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from workbench.db.models import (
     Feedback,
+    Moderation,
     Participant,
     Publication,
     Statement,
@@ -99,15 +100,31 @@ def find_workshop_by_code(session: Session, *, code_hash: str) -> Workshop | Non
     return session.exec(select(Workshop).where(Workshop.code_hash == code_hash)).first()
 
 
-def start_round(session: Session, *, workshop: Workshop, now: datetime) -> WorkshopRound:
-    """Close the workshop's current round (if any) and open the next one."""
+def start_round(
+    session: Session,
+    *,
+    workshop: Workshop,
+    now: datetime,
+    reask: list[str] | None = None,
+    previous_results: dict[str, Any] | None = None,
+) -> WorkshopRound:
+    """Close the workshop's current round (if any) and open the next one.
+
+    ``reask`` and ``previous_results`` freeze the Delphi set-up of the new round.
+    """
     if workshop.current_round:
         current = session.get(WorkshopRound, (workshop.id, workshop.current_round))
         if current is not None and current.closed_at is None:
             current.closed_at = now
             session.add(current)
     workshop.current_round += 1
-    new = WorkshopRound(workshop_id=workshop.id, number=workshop.current_round, opened_at=now)
+    new = WorkshopRound(
+        workshop_id=workshop.id,
+        number=workshop.current_round,
+        opened_at=now,
+        reask=reask,
+        previous_results=previous_results,
+    )
     session.add(workshop)
     session.add(new)
     session.flush()
@@ -130,6 +147,11 @@ def find_rounds(session: Session, *, workshop_id: int) -> Sequence[WorkshopRound
     """A workshop's rounds in order."""
     query = select(WorkshopRound).where(WorkshopRound.workshop_id == workshop_id)
     return session.exec(query.order_by(col(WorkshopRound.number))).all()
+
+
+def find_round(session: Session, *, workshop_id: int, number: int) -> WorkshopRound | None:
+    """One round of a workshop."""
+    return session.get(WorkshopRound, (workshop_id, number))
 
 
 # -- participants --------------------------------------------------------------------
@@ -218,6 +240,46 @@ def find_statements(
     return session.exec(query.order_by(col(Statement.id))).all()
 
 
+def find_statement(session: Session, *, statement_id: int) -> Statement | None:
+    """A statement by id."""
+    return session.get(Statement, statement_id)
+
+
+def set_status(session: Session, row: Statement | Feedback, status: str) -> None:
+    """Change the moderation status of a statement or a comment."""
+    row.status = status
+    session.add(row)
+    session.flush()
+
+
+# -- moderation ----------------------------------------------------------------------
+
+
+def add_moderation(session: Session, **fields: Any) -> Moderation:
+    """Append an entry to the moderation log."""
+    return _add(session, Moderation(**fields))
+
+
+def find_moderation(session: Session, *, workshop_id: int) -> Sequence[Moderation]:
+    """A workshop's moderation log, oldest first."""
+    query = select(Moderation).where(Moderation.workshop_id == workshop_id)
+    return session.exec(query.order_by(col(Moderation.id))).all()
+
+
+def find_comment(session: Session, *, feedback_id: int) -> Feedback | None:
+    """A comment (a feedback row of kind "comment") by id."""
+    row = session.get(Feedback, feedback_id)
+    return row if row is not None and row.kind == "comment" else None
+
+
+def find_participants(session: Session, *, ids: Sequence[int]) -> dict[int, Participant]:
+    """Participants by id."""
+    if not ids:
+        return {}
+    rows = session.exec(select(Participant).where(col(Participant.id).in_(list(ids)))).all()
+    return {p.id: p for p in rows if p.id is not None}
+
+
 # -- submissions and feedback --------------------------------------------------------
 
 
@@ -291,6 +353,7 @@ def find_feedback(
     round_number: int | None = None,
     participant_id: int | None = None,
     kind: str | None = None,
+    status: str | None = None,
 ) -> Sequence[Feedback]:
     """Feedback rows, optionally narrowed."""
     query = select(Feedback).where(Feedback.workshop_id == workshop_id)
@@ -300,6 +363,8 @@ def find_feedback(
         query = query.where(Feedback.participant_id == participant_id)
     if kind is not None:
         query = query.where(Feedback.kind == kind)
+    if status is not None:
+        query = query.where(Feedback.status == status)
     return session.exec(query.order_by(col(Feedback.id))).all()
 
 

@@ -213,6 +213,8 @@ class FeedbackService:
             ratings = payload.get("ratings")
             if not isinstance(ratings, dict) or not ratings:
                 raise _bad("ratings", "rate at least one option")
+            rnd = store.find_round(s, workshop_id=workshop.id, number=workshop.current_round)
+            reask = None if rnd is None or rnd.reask is None else set(rnd.reask)
             rows = []
             for option, per in ratings.items():
                 if option not in options:
@@ -230,6 +232,12 @@ class FeedbackService:
                         raise _bad(
                             f"ratings.{option}.{criterion}",
                             f"must be a whole number from 1 to {workshop.scale_max}",
+                        )
+                    if reask is not None and f"{option}:{criterion}" not in reask:
+                        raise _bad(
+                            f"ratings.{option}.{criterion}",
+                            f"reached consensus in round {workshop.current_round - 1} and is "
+                            "not asked again",
                         )
                     rows.append(
                         {"kind": "rating", "item": f"rating:{option}:{criterion}", "value": value}
@@ -290,6 +298,34 @@ class FeedbackService:
                 participant_id=admission.participant_id,
             )
             return {row.item: row.value for row in rows}
+
+    def delphi(self, *, workshop_id: object, token: object) -> dict[str, Any]:
+        """What a participant sees of the previous round before re-rating (Delphi).
+
+        ``reask``: the rating items ("option:criterion") asked this round, or None for all.
+        ``previous``: the previous round's anonymised rating results, frozen when this round
+        opened. ``reasons``: the previous round's comments that moderation has not hidden,
+        without names or ids, in an order that does not reveal who wrote them.
+        """
+        admission = self.workshops.admit(workshop_id, token)
+        wid, number = admission.workshop_id, admission.current_round
+        with self.db.session() as s:
+            rnd = store.find_round(s, workshop_id=wid, number=number)
+            if rnd is None or number < 2:
+                return {"round": number, "reask": None, "previous": None, "reasons": []}
+            comments = store.find_feedback(
+                s, workshop_id=wid, round_number=number - 1, kind="comment", status="visible"
+            )
+            reasons = [
+                {"about": c.item.removeprefix("comment:"), "text": str(c.value)} for c in comments
+            ]
+            reasons.sort(key=lambda r: (r["about"], hashlib.sha256(r["text"].encode()).digest()))
+            return {
+                "round": number,
+                "reask": rnd.reask,
+                "previous": rnd.previous_results,
+                "reasons": reasons,
+            }
 
     def statements(self, *, workshop_id: int) -> list[dict[str, Any]]:
         """Statements open for voting (approved), in order."""

@@ -19,6 +19,7 @@ from jupyter_server.utils import url_path_join
 
 from workbench.config import Settings
 from workbench.exceptions import InvalidInput, WorkbenchError
+from workbench.facilitation.notebook import dashboard_url
 from workbench.participation.workshops import WorkshopService
 from workbench.service import Workbench
 
@@ -71,6 +72,8 @@ def _jsonable(value: Any) -> Any:
         return value.as_dict()
     if isinstance(value, list):
         return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
     if hasattr(value, "__dataclass_fields__"):
         return {k: _jsonable(v) for k, v in value.__dict__.items()}
     return value
@@ -165,6 +168,35 @@ class ParticipationHandler(_Base):
         await self.call(self.wb.workshops.participation, int(workshop_id))
 
 
+class ModerationHandler(_Base):
+    """GET the moderation queue and log; POST {target_kind, target_id, action, reason}."""
+
+    @tornado.web.authenticated
+    async def get(self, workshop_id: str) -> None:
+        wid = int(workshop_id)
+        await self.call(
+            lambda: {
+                "queue": self.wb.moderation.queue(wid),
+                "log": self.wb.moderation.log(wid),
+            }
+        )
+
+    @tornado.web.authenticated
+    async def post(self, workshop_id: str) -> None:
+        body = self.body()
+        user = self.current_user
+        actor = getattr(user, "username", None) or "facilitator"
+        await self.call(
+            self.wb.moderation.moderate,
+            int(workshop_id),
+            target_kind=str(body.get("target_kind", "")),
+            target_id=_int(body.get("target_id"), "target_id"),
+            action=str(body.get("action", "")),
+            reason=str(body.get("reason", "")),
+            actor=f"facilitator ({actor})"[:80],
+        )
+
+
 class FacilitatorPage(JupyterHandler):
     """A live overview of workshops and participation (refreshes every 5 s)."""
 
@@ -183,7 +215,8 @@ class FacilitatorPage(JupyterHandler):
                 f"<tr><td>{info.id}</td><td>{escape(info.title)}</td>"
                 f"<td>{escape(info.case_slug)}</td><td>{escape(info.state)}</td>"
                 f"<td>{info.current_round}</td><td>{part.registered} / {info.expected_participants}"
-                f"</td><td>{part.active}</td><td>{groups or '–'}</td></tr>"
+                f"</td><td>{part.active}</td><td>{groups or '–'}</td>"
+                f"<td><a href='{escape(dashboard_url(self.base_url, info.id))}'>open</a></td></tr>"
             )
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(
@@ -197,8 +230,8 @@ class FacilitatorPage(JupyterHandler):
             "<code>/workbench/api/workshops</code>.</p>"
             "<table><thead><tr><th>Id</th><th>Title</th><th>Case study</th><th>State</th>"
             "<th>Round</th><th>Registered / expected</th><th>Active this round</th>"
-            "<th>By stakeholder group</th></tr></thead><tbody>"
-            + ("".join(rows) or "<tr><td colspan='8'>No workshops yet.</td></tr>")
+            "<th>By stakeholder group</th><th>Dashboard</th></tr></thead><tbody>"
+            + ("".join(rows) or "<tr><td colspan='9'>No workshops yet.</td></tr>")
             + "</tbody></table></body></html>"
         )
 
@@ -222,6 +255,7 @@ def setup_handlers(web_app: Any, settings: Settings | None = None) -> None:
             ),
             (url_path_join(base, f"api/workshops/{wid}/links"), LinksHandler),
             (url_path_join(base, f"api/workshops/{wid}/participation"), ParticipationHandler),
+            (url_path_join(base, f"api/workshops/{wid}/moderation"), ModerationHandler),
             (url_path_join(base, "facilitator"), FacilitatorPage),
         ],
     )
