@@ -11,6 +11,7 @@ import getpass
 import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -389,6 +390,11 @@ def _print_links(links: Sequence[Any]) -> None:
 )
 @click.option("--expected", type=click.IntRange(1, 500), help="Expected participants.")
 @click.option("--scale", type=click.Choice(["5", "9"]), help="Rating scale 1-5 or 1-9.")
+@click.option(
+    "--retention-days",
+    type=click.IntRange(1, 3650),
+    help="Erase participants' data this many days after closing (default 365).",
+)
 @click.option("--open", "open_now", is_flag=True, help="Open it at once (round 1).")
 @click.option("--links", "n_links", type=click.IntRange(0, 500), default=0, help="Make N links.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -401,6 +407,7 @@ def workshop_create(
     spec_path: Path | None,
     expected: int | None,
     scale: str | None,
+    retention_days: int | None,
     open_now: bool,
     n_links: int,
     as_json: bool,
@@ -413,6 +420,7 @@ def workshop_create(
         title=title,
         expected=expected,
         scale=int(scale) if scale else None,
+        retention_days=retention_days,
     )
     if open_now:
         info = wb.workshops.open(info.id)
@@ -516,6 +524,38 @@ def workshop_links(
     _print_links(service.links(workshop_id, count, valid_hours=valid_hours))
 
 
+@workshop_group.command("report")
+@click.argument("workshop_id", type=int)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="HTML file to write (default: reports/workshop-ID-minutes-<time>.html).",
+)
+@click.option("--pdf", is_flag=True, help="Also print a PDF next to the HTML (needs chromium).")
+@click.pass_context
+@handle_errors
+def workshop_report(ctx: click.Context, workshop_id: int, output: Path | None, pdf: bool) -> None:
+    """Write the workshop minutes: HTML with plots that opens offline (and PDF)."""
+    click.echo(f"executing the minutes of workshop {workshop_id} on a kernel…", err=True)
+    for path in _service(ctx).workshop_minutes(workshop_id, output, pdf=pdf):
+        click.echo(str(path))
+
+
+@workshop_group.command("dashboard")
+@click.argument("workshop_id", type=int)
+@click.pass_context
+@handle_errors
+def workshop_dashboard(ctx: click.Context, workshop_id: int) -> None:
+    """Print the facilitator dashboard URL of a workshop (needs `workbench serve`)."""
+    from workbench.facilitation.notebook import dashboard_url
+
+    wb = _service(ctx)
+    info = wb.workshops.get(workshop_id)
+    base = f"http://{wb.settings.bind_host}:{wb.settings.lab_port}/"
+    click.echo(dashboard_url(base, info.id))
+    click.echo("(log in with the lab token that `workbench serve` printed)", err=True)
+
+
 @workshop_group.command("moderation")
 @click.argument("workshop_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -571,6 +611,125 @@ def workshop_moderate(
         actor=f"facilitator ({getpass.getuser()})",
     )
     click.echo(f"{item.kind} {item.id} is now {item.status}")
+
+
+# -- exports and participants' data ---------------------------------------------------
+@workshop_group.command("export")
+@click.argument("workshop_id", type=int)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx", "json"]),
+    default="xlsx",
+    show_default=True,
+    help="csv: a folder of CSV files with datapackage.json; xlsx: one workbook; json: one file.",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Where to write (default: exports/workshop-ID-<time>[.xlsx|.json]); never overwritten.",
+)
+@click.pass_context
+@handle_errors
+def workshop_export(ctx: click.Context, workshop_id: int, fmt: str, output: Path | None) -> None:
+    """Export a workshop's answers as tidy tables; participants only by pseudonymous id."""
+    click.echo(str(_service(ctx).export_workshop(workshop_id, fmt, output)))
+
+
+@workshop_group.command("retention")
+@click.argument("workshop_id", type=int)
+@click.option("--days", type=int, required=True, help="1-3650 days after the workshop closes.")
+@click.pass_context
+@handle_errors
+def workshop_retention(ctx: click.Context, workshop_id: int, days: int) -> None:
+    """Set how long participants' data is kept after the workshop closes."""
+    info = _service(ctx).privacy.set_retention(workshop_id, days)
+    when = ""
+    if info.closed_at is not None:
+        due = info.closed_at + timedelta(days=info.retention_days)
+        when = f" (due {due:%Y-%m-%d %H:%M} UTC; see `workbench participant purge-expired`)"
+    click.echo(
+        f"workshop {info.id}: participants' data is erased {info.retention_days} day(s) "
+        f"after it closes{when}"
+    )
+
+
+@cli.group("participant")
+def participant_group() -> None:
+    """A participant's personal data: export it, erase it; purge expired workshops."""
+
+
+def _erased_rows(rows: dict[str, int]) -> str:
+    deleted = ", ".join(
+        f"{table} {n}" for table, n in rows.items() if table != "statement_redacted"
+    )
+    return f"rows deleted: {deleted}; statements redacted: {rows.get('statement_redacted', 0)}"
+
+
+@participant_group.command("export")
+@click.argument("public_id")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSON file to write (default: print to stdout); never overwritten.",
+)
+@click.pass_context
+@handle_errors
+def participant_export(ctx: click.Context, public_id: str, output: Path | None) -> None:
+    """Everything held about participant PUBLIC_ID (p-…) as JSON (GDPR access request)."""
+    privacy = _service(ctx).privacy
+    if output is None:
+        data = privacy.export_participant(public_id)
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        click.echo(str(privacy.write_participant_export(public_id, output)))
+
+
+@participant_group.command("erase")
+@click.argument("public_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+@handle_errors
+def participant_erase(ctx: click.Context, public_id: str, yes: bool) -> None:
+    """Erase participant PUBLIC_ID (p-…) and their answers (GDPR erasure); cannot be undone."""
+    privacy = _service(ctx).privacy
+    if not yes:
+        preview = privacy.erase(public_id, dry_run=True)
+        click.echo(
+            f"participant {public_id} of workshop {preview.workshop_id}: "
+            f"{_erased_rows(preview.rows)}"
+        )
+        if not click.confirm("Erase this participant's data? This cannot be undone"):
+            click.echo("nothing erased", err=True)
+            ctx.exit(1)
+    report = privacy.erase(public_id)
+    click.echo(
+        f"erased participant {public_id} of workshop {report.workshop_id} "
+        f"(erasure log entry {report.erasure_id}): {_erased_rows(report.rows)}"
+    )
+
+
+@participant_group.command("purge-expired")
+@click.option("--dry-run", is_flag=True, help="Only show what would be erased.")
+@click.pass_context
+@handle_errors
+def participant_purge_expired(ctx: click.Context, dry_run: bool) -> None:
+    """Erase all participants of closed workshops whose retention period has ended."""
+    reports = _service(ctx).privacy.purge_expired(dry_run=dry_run)
+    if not reports:
+        click.echo("no closed workshop is past its retention period with data left; nothing erased")
+        return
+    totals: dict[int, dict[str, int]] = {}
+    for report in reports:
+        total = totals.setdefault(report.workshop_id, {})
+        for table, n in report.rows.items():
+            total[table] = total.get(table, 0) + n
+    verb = "would erase" if dry_run else "erased"
+    for workshop_id, rows in totals.items():
+        click.echo(
+            f"workshop {workshop_id}: {verb} {rows.get('participant', 0)} participant(s); "
+            f"{_erased_rows(rows)}"
+        )
 
 
 # -- servers --------------------------------------------------------------------------

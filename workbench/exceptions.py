@@ -125,3 +125,9 @@ class StoreUnavailable(WorkbenchError):
     """The database could not be reached or was busy; retrying the same request is safe."""
 
     http_status = 503
+
+
+class ParticipantNotFound(InputError):
+    """No participant with that pseudonymous id (or it was erased)."""
+
+    http_status = 404

@@ -11,7 +11,8 @@ TEMPLATE_DIR = Path(__file__).resolve().parent / "report_templates"
 TEMPLATE_NAME = "offline"
 
 
-def _exporter(exclude_input: bool) -> HTMLExporter:
+def html_exporter(exclude_input: bool) -> HTMLExporter:
+    """The offline HTML exporter; ``exclude_input`` gives a results-only report."""
     exporter = HTMLExporter(
         template_name=TEMPLATE_NAME,
         extra_template_basedirs=[str(TEMPLATE_DIR)],
@@ -26,5 +27,5 @@ def _exporter(exclude_input: bool) -> HTMLExporter:
 def write_reports(notebook: nbformat.NotebookNode, full: Path, no_input: Path) -> None:
     """Write a full HTML report and a no-input (results only) HTML report."""
     for path, exclude in ((full, False), (no_input, True)):
-        body, _ = _exporter(exclude).from_notebook_node(notebook)
+        body, _ = html_exporter(exclude).from_notebook_node(notebook)
         path.write_text(body, encoding="utf-8")

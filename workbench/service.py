@@ -34,6 +34,7 @@ from workbench.exceptions import (
 )
 from workbench.participation.feedback import FeedbackService
 from workbench.participation.moderation import ModerationService
+from workbench.participation.privacy import PrivacyService
 from workbench.participation.spec import default_spec, load_spec, parse_spec
 from workbench.participation.workshops import WorkshopInfo, WorkshopService
 from workbench.planning import RunSpec, plan_runs
@@ -268,6 +269,34 @@ class Workbench:
         """The moderation queue and approve/hide actions, with their log."""
         return ModerationService(self.db, self.settings)
 
+    @cached_property
+    def privacy(self) -> PrivacyService:
+        """Participants' data: access (export), erasure and the retention period."""
+        return PrivacyService(self.db, self.settings)
+
+    def export_workshop(self, workshop_id: int, fmt: str, output: Path | None = None) -> Path:
+        """Write a workshop's tidy tables as csv (a folder), xlsx or json; the path written.
+
+        ``output`` defaults to ``<workspace>/exports/workshop-<id>-<UTC time>``; an
+        existing path is never overwritten.
+        """
+        from workbench.participation.exports import FORMATS, workshop_tables, write_export
+
+        if fmt not in FORMATS:
+            raise InvalidInput(
+                [Problem("--format", "format", f"{fmt!r} is not one of {', '.join(FORMATS)}")]
+            )
+        tables = workshop_tables(self.db, workshop_id)
+        return write_export(tables, fmt, output, home=self.settings.home)
+
+    def workshop_minutes(
+        self, workshop_id: int, output: Path | None = None, *, pdf: bool = False
+    ) -> list[Path]:
+        """Write a workshop's minutes (offline HTML, optionally PDF); the files written."""
+        from workbench.facilitation.minutes import write_minutes
+
+        return write_minutes(self, workshop_id, output, pdf=pdf)
+
     def create_workshop(
         self,
         slug: str,
@@ -276,6 +305,7 @@ class Workbench:
         title: str | None = None,
         expected: int | None = None,
         scale: int | None = None,
+        retention_days: int | None = None,
     ) -> WorkshopInfo:
         """A draft workshop on a published case study.
 
@@ -301,7 +331,12 @@ class Workbench:
                 region_name=region,
                 target_groups=list(case.target_groups),
             )
-        overrides = {"title": title, "expected_participants": expected, "scale": scale}
+        overrides = {
+            "title": title,
+            "expected_participants": expected,
+            "scale": scale,
+            "retention_days": retention_days,
+        }
         raw.update({k: v for k, v in overrides.items() if v is not None})
         source = str(spec_path) if spec_path else "workshop options"
         return self.workshops.create(case_slug=slug, spec=parse_spec(raw, source))

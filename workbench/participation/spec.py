@@ -68,6 +68,8 @@ class WorkshopSpec(_Strict):
     title: str = Field(min_length=1, max_length=200)
     scale: Literal[5, 9] = 5
     expected_participants: int = Field(default=20, ge=1, le=500)
+    #: days after closing before participants' data is erased (GDPR storage limitation)
+    retention_days: int = Field(default=365, ge=1, le=3650)
     expected_mix: dict[str, int] = Field(default_factory=dict)
     options: list[Item] = Field(min_length=2, max_length=12)
     criteria: list[Item] = Field(min_length=1, max_length=8)
