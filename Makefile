@@ -68,6 +68,7 @@ format: venv
 bench: venv
 	$(BIN)/python benchmarks/bench_runs.py
 	$(BIN)/python benchmarks/bench_workshop.py
+	$(BIN)/python benchmarks/bench_dashboard.py
 
 clean:
 	rm -rf runs var .pytest_cache .ruff_cache

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from workbench.casestudies import (
     CaseStudy,
@@ -288,6 +289,24 @@ class Workbench:
             )
         tables = workshop_tables(self.db, workshop_id)
         return write_export(tables, fmt, output, home=self.settings.home)
+
+    def analysis(self, workshop_id: int, round_number: int | None = None) -> Any:
+        """Every figure of one round of a workshop (default: the current round)."""
+        from workbench.participation.analysis import analyse_workshop
+
+        info = self.workshops.get(workshop_id)
+        number = info.current_round if round_number is None else round_number
+        if not 1 <= number <= max(info.current_round, 1):
+            raise InvalidInput(
+                [
+                    Problem(
+                        "input",
+                        "round",
+                        f"workshop {workshop_id} has rounds 1..{info.current_round}",
+                    )
+                ]
+            )
+        return analyse_workshop(self.db, workshop_id, number)[0]
 
     def workshop_minutes(
         self, workshop_id: int, output: Path | None = None, *, pdf: bool = False

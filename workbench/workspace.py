@@ -10,7 +10,7 @@ from workbench.exceptions import InputError
 
 SKELETON_PARTS = ("templates", "case_studies", "shared_models")
 _IGNORE = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc")
-_GITIGNORE = "runs/\nvar/\n.ipynb_checkpoints/\n"
+_GITIGNORE = "runs/\nvar/\npublished/\ndashboards/\nexports/\nreports/\n.ipynb_checkpoints/\n"
 
 
 def skeleton_root() -> Path:

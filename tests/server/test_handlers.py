@@ -101,6 +101,9 @@ ENDPOINTS = [
     ("POST", f"{W}/{{wid}}/next-round"),
     ("POST", f"{W}/{{wid}}/links"),
     ("GET", f"{W}/{{wid}}/participation"),
+    ("GET", f"{W}/{{wid}}/moderation"),
+    ("POST", f"{W}/{{wid}}/moderation"),
+    ("GET", f"{W}/{{wid}}/analysis"),
 ]
 BODY = {"case": CASE, "count": 1, "expected": 1}
 

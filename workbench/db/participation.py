@@ -222,6 +222,37 @@ def participation(
     return invited, sorted(counts, key=lambda c: c.group)
 
 
+def activity(session: Session, *, workshop_id: int) -> tuple[Any, ...]:
+    """A cheap fingerprint of everything a dashboard shows; it changes when anything does."""
+
+    def one(query: Any) -> tuple[Any, ...]:
+        return tuple(session.exec(query).one())
+
+    return (
+        one(
+            select(func.count(), func.max(Feedback.updated_at), func.sum(Feedback.revision))
+            .select_from(Feedback)
+            .where(Feedback.workshop_id == workshop_id)
+        ),
+        one(
+            select(func.count(), func.max(Participant.consent_at), func.max(Participant.id))
+            .select_from(Participant)
+            .where(Participant.workshop_id == workshop_id)
+        ),
+        one(
+            select(func.count(), func.max(Statement.id))
+            .select_from(Statement)
+            .where(Statement.workshop_id == workshop_id)
+        ),
+        one(
+            select(func.count(), func.max(Moderation.id))
+            .select_from(Moderation)
+            .where(Moderation.workshop_id == workshop_id)
+        ),
+        one(select(Workshop.state, Workshop.current_round).where(Workshop.id == workshop_id)),
+    )
+
+
 # -- statements ----------------------------------------------------------------------
 
 

@@ -59,6 +59,9 @@ class WorkshopInfo:
     created_at: datetime
     opened_at: datetime | None
     closed_at: datetime | None
+    #: stakeholder group → expected number of participants (the "who is missing" baseline)
+    expected_mix: dict[str, int] = field(default_factory=dict)
+    retention_days: int = 365
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -156,6 +159,8 @@ def info_of(workshop: Workshop, pub: Publication) -> WorkshopInfo:
         created_at=workshop.created_at,
         opened_at=workshop.opened_at,
         closed_at=workshop.closed_at,
+        expected_mix=dict(spec.get("expected_mix", {})),
+        retention_days=workshop.retention_days,
     )
 
 
@@ -183,6 +188,7 @@ class WorkshopService:
                 title=spec.title,
                 expected_participants=spec.expected_participants,
                 scale_max=spec.scale,
+                retention_days=spec.retention_days,
                 spec=spec.model_dump(mode="json", exclude={"statements"}),
             )
             for text in spec.statements:
@@ -238,8 +244,15 @@ class WorkshopService:
             elif action == "close":
                 workshop.state, workshop.closed_at = "closed", now
                 store.close_rounds(s, workshop_id=workshop_id, now=now)
-            if action in ("open", "round"):
+            if action == "open":
                 store.start_round(s, workshop=workshop, now=now)
+            elif action == "round":
+                from workbench.participation.delphi import delphi_setup
+
+                reask, results = delphi_setup(s, workshop)
+                store.start_round(
+                    s, workshop=workshop, now=now, reask=reask, previous_results=results
+                )
             s.add(workshop)
             return info_of(workshop, self._publication(s, workshop))
 
@@ -300,6 +313,11 @@ class WorkshopService:
                 expected=workshop.expected_participants,
                 groups=[c.__dict__ for c in counts],
             )
+
+    def activity(self, workshop_id: int) -> tuple[Any, ...]:
+        """A fingerprint that changes whenever anything in the workshop changes."""
+        with self.db.session() as s:
+            return store.activity(s, workshop_id=workshop_id)
 
     def join_url(
         self, pub: Publication, workshop: Workshop, secret: str, param: str = "token"

@@ -197,6 +197,17 @@ class ModerationHandler(_Base):
         )
 
 
+class AnalysisHandler(_Base):
+    """GET ?round=N: every dashboard figure of a round as JSON (default: current round)."""
+
+    @tornado.web.authenticated
+    async def get(self, workshop_id: str) -> None:
+        raw = self.get_argument("round", "")
+        if raw and not (raw.isascii() and raw.isdigit()):
+            raise tornado.web.HTTPError(400, "round must be a positive integer")
+        await self.call(self.wb.analysis, int(workshop_id), int(raw) if raw else None)
+
+
 class FacilitatorPage(JupyterHandler):
     """A live overview of workshops and participation (refreshes every 5 s)."""
 
@@ -256,6 +267,7 @@ def setup_handlers(web_app: Any, settings: Settings | None = None) -> None:
             (url_path_join(base, f"api/workshops/{wid}/links"), LinksHandler),
             (url_path_join(base, f"api/workshops/{wid}/participation"), ParticipationHandler),
             (url_path_join(base, f"api/workshops/{wid}/moderation"), ModerationHandler),
+            (url_path_join(base, f"api/workshops/{wid}/analysis"), AnalysisHandler),
             (url_path_join(base, "facilitator"), FacilitatorPage),
         ],
     )

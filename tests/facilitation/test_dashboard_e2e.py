@@ -1,0 +1,217 @@
+"""End to end in headless Chromium against a real ``workbench serve``: the facilitator
+dashboard follows a live workshop, moderation removes a comment for participants, and
+round 2 shows participants the anonymised round-1 results before they re-rate.
+
+Screenshots: ``test-artifacts/dashboard.png`` and ``test-artifacts/participant-round2.png``.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from workbench.db import participation as store
+from workbench.facilitation.notebook import dashboard_url
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+SLUG = "es61-manufacturing-youth"
+#: Two camps: camp A agrees with S1–S4 and disagrees with S5–S8; camp B the reverse.
+STATEMENTS = [
+    "Employers should co-design the training content.",
+    "Apprenticeships deserve a larger share of the budget.",
+    "Training should lead to a recognised certificate.",
+    "Case managers need smaller caseloads.",
+    "Wage subsidies should go to small firms only.",
+    "Public works are a good first step back to work.",
+    "Sanctions for missed appointments should be stricter.",
+    "Programmes should be cut if not evaluated within 2 years.",
+]
+SPEC = """\
+title: Dashboard e2e workshop
+scale: 5
+expected_participants: 10
+expected_mix: {employers: 3, unions: 3, employment_service: 2, ngos: 2}
+options:
+  - {key: training, label: Vocational training}
+  - {key: wage_subsidy, label: Wage subsidies}
+  - {key: job_search, label: Job-search assistance}
+criteria:
+  - {key: effectiveness, label: Effectiveness}
+  - {key: feasibility, label: Feasibility}
+statements:
+""" + "".join(f"  - {s}\n" for s in STATEMENTS)
+HOSTILE = "<img src=x onerror='window.__xss=1'>=HYPERLINK(\"http://evil\") names Mr X"
+
+
+def _token(url: str) -> str:
+    return url.split("token=")[1]
+
+
+def _submit(wb: Any, wid: int, token: str, kind: str, payload: dict, key: str) -> None:
+    wb.feedback.submit(
+        workshop_id=wid,
+        token=token,
+        round_number=wb.workshops.get(wid).current_round,
+        kind=kind,
+        payload=payload,
+        idempotency_key=key,
+    )
+
+
+def _participants(wb: Any, wid: int, groups: list[str]) -> list[str]:
+    tokens = [_token(link.url) for link in wb.workshops.links(wid, len(groups))]
+    for i, (token, group) in enumerate(zip(tokens, groups, strict=True)):
+        wb.workshops.register(wid, token, display_name=f"<b>P{i}</b>", group=group, consent=True)
+    return tokens
+
+
+@pytest.fixture(scope="module")
+def workshop(served: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Any]:
+    spec = tmp_path_factory.mktemp("spec") / "workshop.yaml"
+    spec.write_text(SPEC, encoding="utf-8")
+    wb = served.service()
+    info = wb.create_workshop(SLUG, spec_path=spec)
+    wb.workshops.open(info.id)
+    yield info.id, wb
+    wb.close()
+
+
+def test_dashboard_refuses_unauthenticated_access(served: Any, workshop: Any, browser: Any) -> None:
+    wid, _wb = workshop
+    url = dashboard_url(served.lab_url, wid)  # no token
+    request = urllib.request.Request(url)
+    opener = urllib.request.build_opener(_NoRedirect())
+    with pytest.raises(urllib.error.HTTPError) as err:
+        opener.open(request)
+    assert err.value.code in (302, 403)
+    if err.value.code == 302:
+        assert "/login" in err.value.headers["Location"]
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(url)
+    assert "/login" in page.url
+    assert "Facilitator dashboard" not in page.inner_text("body")
+    context.close()
+    # a wrong token does not open it either
+    with pytest.raises(urllib.error.HTTPError):
+        opener.open(dashboard_url(served.lab_url, wid, "not-the-token"))
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def test_dashboard_follows_the_workshop_moderation_and_round_two(
+    served: Any, workshop: Any, browser: Any
+) -> None:
+    wid, wb = workshop
+    info = wb.workshops.get(wid)
+    sids = [s["id"] for s in wb.feedback.statements(workshop_id=wid)]
+    assert len(sids) == len(STATEMENTS)
+
+    dash = browser.new_page(viewport={"width": 1200, "height": 1400})
+    dash.goto(dashboard_url(served.lab_url, wid, served.token), timeout=120_000)
+    dash.get_by_role("heading", name="Facilitator dashboard").wait_for(timeout=90_000)
+    status = dash.locator(".wb-live-status")
+    status.get_by_text("0 registered").wait_for(timeout=60_000)
+
+    # 1. participants submit: two camps of 5
+    groups = ["employers", "unions", "employment_service", "ngos", "employers"] * 2
+    tokens = _participants(wb, wid, groups)
+    for p, token in enumerate(tokens):
+        camp = 1 if p < 5 else -1
+        votes = {
+            str(sid): ("agree" if (i < 4) == (camp == 1) else "disagree")
+            for i, sid in enumerate(sids)
+        }
+        _submit(wb, wid, token, "vote", {"votes": votes}, f"vote-{p:04d}")
+        ratings = {
+            # everyone agrees training is effective: consensus, not re-asked in round 2
+            "training": {"effectiveness": 5 if p % 3 else 4, "feasibility": 1 + p % 5},
+            "wage_subsidy": {"effectiveness": 2 if camp == 1 else 5},
+        }
+        _submit(wb, wid, token, "rating", {"ratings": ratings}, f"rate-{p:04d}")
+        approved = ["training"] + (["wage_subsidy"] if camp == -1 else ["job_search"])
+        _submit(wb, wid, token, "approval", {"approved": approved}, f"appr-{p:04d}")
+        order = ["training", "job_search", "wage_subsidy"]
+        _submit(
+            wb,
+            wid,
+            token,
+            "ranking",
+            {"order": order if camp == 1 else order[::-1]},
+            f"rank-{p:04d}",
+        )
+    _submit(
+        wb,
+        wid,
+        tokens[0],
+        "comment",
+        {"text": "Training must match local firms' needs."},
+        "comment-0000",
+    )
+    _submit(wb, wid, tokens[6], "comment", {"text": HOSTILE}, "comment-0006")
+
+    # 2. the dashboard shows the new totals and the two opinion groups, live
+    status.get_by_text("10 registered").wait_for(timeout=30_000)
+    body = dash.locator("body")
+    dash.get_by_text("group A (5)").first.wait_for(timeout=30_000)
+    assert "group B (5)" in body.inner_text()
+    assert "Missing" in body.inner_text() or "missing" in body.inner_text()
+    # participant text is shown as text: the hostile comment does not run
+    dash.get_by_text("names Mr X").first.wait_for(timeout=10_000)
+    assert dash.evaluate("window.__xss") is None
+    assert "<b>P0</b>" not in body.inner_text()  # names are never shown, only pseudonyms
+
+    # 4. a moderated comment disappears for participants
+    row = dash.locator(".wb-moderation-row", has_text="names Mr X")
+    row.get_by_placeholder("Reason (required to hide)").fill("names a person")
+    row.get_by_role("button", name="Hide").click()
+    dash.locator(".wb-moderation-row", has_text="names Mr X").get_by_text("hidden").wait_for(
+        timeout=20_000
+    )
+    [entry] = wb.moderation.log(wid)
+    assert (entry.action, entry.reason) == ("hide", "names a person")
+
+    dash.get_by_text("names a person").first.wait_for(timeout=20_000)  # the log is shown
+    ARTIFACTS.mkdir(exist_ok=True)
+    dash.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+
+    # facilitator starts round 2 from the dashboard
+    dash.get_by_role("button", name="Start next round").click()
+    status.get_by_text("in round 2").wait_for(timeout=30_000)
+
+    # 3. round 2 shows round-1 results to a participant before re-rating
+    page = browser.new_page(viewport={"width": 1000, "height": 1400})
+    app_url = wb.workshops.join_url(
+        _publication(wb, info.publication_id), _workshop(wb, wid), tokens[1]
+    )
+    page.goto(app_url, timeout=120_000)
+    page.get_by_role("heading", name="Results of round 1").wait_for(timeout=60_000)
+    text = page.inner_text("body")
+    assert "10 participants rated in round 1" in text
+    assert "Training must match local firms' needs." in text
+    assert "names Mr X" not in text  # hidden by moderation
+    assert "not asked again" in text  # training/effectiveness reached consensus
+    assert "Round 1: median" in text
+    page.screenshot(path=str(ARTIFACTS / "participant-round2.png"), full_page=True)
+    # only non-consensus items are re-asked: the consensus item has no buttons
+    crit = info.criteria[0]["label"]
+    assert page.locator(f"button[title='{crit}: 4 of 5']").count() == 2  # 3 options − 1 settled
+    page.close()
+    dash.close()
+
+
+def _publication(wb: Any, publication_id: int) -> Any:
+    with wb.db.session() as s:
+        return store.find_publication(s, publication_id=publication_id)
+
+
+def _workshop(wb: Any, wid: int) -> Any:
+    with wb.db.session() as s:
+        return store.find_workshop(s, workshop_id=wid)

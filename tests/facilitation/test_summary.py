@@ -1,0 +1,78 @@
+"""What the dashboard and the minutes show, computed from planted answers."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from workbench.facilitation.dashboard import FacilitatorDashboard
+from workbench.facilitation.summary import summarise
+
+PNG = b"\x89PNG"
+FIGURES = ("participation", "ratings", "rankings", "opinions", "statements", "sensitivity")
+
+
+def test_summary_shows_groups_consensus_and_who_is_missing(room: Any) -> None:
+    s = summarise(room.wb, room.wid)
+    assert s.registered == 10 and s.active == 10
+    assert s.n_feedback > 0
+    for name in (*FIGURES, "stability"):
+        assert s.figures[name].startswith(PNG), name
+    # "who is missing": NGOs were expected (4) and nobody came
+    assert "Missing:</strong> NGOs and civil society (0 of 4)" in s.html["missing"]
+    # the camps are the two opinion groups, each with its own statements
+    assert "form 2 opinion groups" in s.html["opinions"]
+    assert "group A (5)" in s.html["opinions"] and "group B (5)" in s.html["opinions"]
+    # Delphi: training/effectiveness (all 5) is the only item with consensus
+    assert "1 of 6 items reached consensus in round 1" in s.html["ratings"]
+    # the sensitivity panel names the option that is top under every method
+    assert "holds under every method:</strong> Vocational training" in s.html["sensitivity"]
+    # Kendall's W of two exactly opposite camps of 5 is 0
+    assert "Kendall's W for the rankings: <strong>0.00</strong>" in s.html["consensus"]
+
+
+def test_participant_text_is_escaped_and_names_never_shown(room: Any) -> None:
+    s = summarise(room.wb, room.wid)
+    page = "".join(s.html.values())
+    assert escape(room.HOSTILE_COMMENT) in s.html["comments"]
+    assert room.HOSTILE_COMMENT not in page
+    assert escape(room.HOSTILE_STATEMENT) in s.html["statements"]
+    assert "<img src=x" not in page and "<script>" not in page
+    for name in room.NAMES:
+        assert name not in page and escape(name) not in page
+    assert room.public_id(7) in s.html["comments"]  # pseudonymous ids only
+
+
+def test_round_two_compares_with_round_one(room: Any) -> None:
+    room.wb.workshops.next_round(room.wid)
+    for p in range(10):  # everybody re-rates one re-asked item, the camps converge
+        room.submit(p, "rating", {"ratings": {"wage_subsidy": {"effectiveness": 4}}})
+    s = summarise(room.wb, room.wid)
+    assert s.round == 2
+    assert "between round 1 and round 2" in s.html["stability"]
+    assert s.figures["stability"].startswith(PNG)
+
+
+def test_dashboard_renders_and_moderates(room: Any) -> None:
+    dash = FacilitatorDashboard(room.wb, room.wid)
+    dash.refresh(force=True)
+    for name in FIGURES:
+        assert bytes(dash.img[name].value).startswith(PNG), name
+    assert "10 registered" in dash.status.value
+    comments = [i for i in room.wb.moderation.queue(room.wid) if i.kind == "comment"]
+    assert len(dash.moderation.children) == len(room.wb.moderation.queue(room.wid))
+    # hiding without a reason is refused and said on the page; with one it is logged
+    hostile = next(i for i in comments if "Ms Y" in i.text)
+    dash._moderate(hostile, "hide", _Reason(""))(None)
+    assert "reason" in dash.status.value and "wb-status-error" in dash.status.value
+    dash._moderate(hostile, "hide", _Reason("names a person"))(None)
+    assert [e.reason for e in room.wb.moderation.log(room.wid)] == ["names a person"]
+    assert "names a person" in dash.text["log"].value
+    assert dash.collect(False) is None  # nothing changed since the refresh
+    room.submit(1, "comment", {"text": "Another view"})
+    assert dash.collect(False) is not None  # a new answer changes the fingerprint
+
+
+class _Reason:
+    def __init__(self, value: str) -> None:
+        self.value = value
