@@ -178,9 +178,13 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's headless Chromium driven by Playwright (never ``playwright install``)."""
+    """Debian's headless Chromium driven by Playwright (never ``playwright install``).
+
+    Module-scoped: Playwright's sync API keeps an asyncio loop running in the main
+    thread while it is open, which would break tests that call ``asyncio.run``.
+    """
     playwright = pytest.importorskip("playwright.sync_api")
     if not Path("/usr/bin/chromium").exists():
         pytest.fail("Debian chromium is not installed (apt-get install chromium)")

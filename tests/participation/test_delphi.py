@@ -63,3 +63,14 @@ def test_a_round_without_ratings_reasks_everything(room) -> None:
     view = room.feedback.delphi(workshop_id=room.wid, token=token)
     assert view["reask"] is None and view["previous"] is None
     room.submit(token, "rating", {"ratings": {"training": {"effectiveness": 2}}})
+
+
+def test_too_few_ratings_are_never_consensus() -> None:
+    from workbench.participation.aggregates import MIN_RATINGS, rating_stats
+
+    # item 0: two identical top ratings; item 1: three
+    stats = rating_stats([0, 0, 1, 1, 1], [5, 5, 5, 5, 5], n_items=2, scale_max=5)
+    assert MIN_RATINGS == 3
+    assert stats.iqr_rule.tolist() == [True, True]
+    assert stats.agreement.tolist() == ["in", "in"]
+    assert stats.consensus.tolist() == [False, True]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
@@ -94,6 +95,13 @@ def print_pdf(html_path: Path, pdf_path: Path) -> Path:
     """Print an HTML file to A4 PDF with Debian's headless Chromium (no network)."""
     if not CHROMIUM.exists():
         raise InputError(f"PDF needs Chromium at {CHROMIUM} (apt-get install chromium)")
+    # Playwright's sync API refuses to run in a thread with a running asyncio loop (a
+    # kernel, a server, another Playwright session), so it gets a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_print_pdf, html_path, pdf_path).result()
+
+
+def _print_pdf(html_path: Path, pdf_path: Path) -> Path:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

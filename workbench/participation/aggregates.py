@@ -40,6 +40,8 @@ BOTTOM_SHARE_MAX = 0.15
 #: Between two rounds an item is stable when its coefficient of variation (SD / mean)
 #: changes by less than this (absolute difference of the two CVs).
 CV_STABLE_MAX = 0.15
+#: Fewer ratings than this are too few to call consensus (one rater always "agrees").
+MIN_RATINGS = 3
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -159,6 +161,7 @@ def rating_stats(
     iqr_max: float | None = None,
     top_share_min: float = TOP_SHARE_MIN,
     bottom_share_max: float = BOTTOM_SHARE_MAX,
+    min_ratings: int = MIN_RATINGS,
 ) -> RatingStats:
     """Median, quartiles, IQR, mean, band shares and Delphi consensus per item.
 
@@ -166,7 +169,8 @@ def rating_stats(
     entry per rating). ``iqr_max`` defaults to :data:`IQR_MAX` for the scale. Shares are
     compared as computed (``k / n``); a share exactly at a threshold (e.g. 7 of 10 = 70%)
     is the same float as the threshold, so "at least 70%" includes it and "fewer than
-    15%" excludes exactly 15%.
+    15%" excludes exactly 15%. Items with fewer than ``min_ratings`` ratings have no
+    consensus whatever their spread.
     """
     bottom_max, top_min = bands(scale_max)
     if iqr_max is None:
@@ -190,7 +194,7 @@ def rating_stats(
     is_in = has & (top_f >= top_share_min) & (bottom_f < bottom_share_max)
     is_out = has & (bottom_f >= top_share_min) & (top_f < bottom_share_max)
     agreement = np.where(is_in, "in", np.where(is_out, "out", "none"))
-    consensus = iqr_rule & (agreement != "none")
+    consensus = iqr_rule & (agreement != "none") & (n >= min_ratings)
     return RatingStats(
         scale_max=scale_max,
         n=_frozen(n, np.int64),
