@@ -265,9 +265,14 @@ class FacilitatorDashboard:
         self.controls.children = [*buttons, refresh]
 
     def _act(self, action: str) -> Callable[[Any], None]:
+        return self._then_refresh(lambda: self.wb.workshops.act(self.workshop_id, action))
+
+    def _then_refresh(self, change: Callable[[], Any]) -> Callable[[Any], None]:
+        """A click handler: make the change, then redraw; a refusal is said on the page."""
+
         def run(_button: Any) -> None:
             try:
-                self.wb.workshops.act(self.workshop_id, action)
+                change()
             except WorkbenchError as exc:
                 self.status.value = (
                     f"<p role='alert' class='wb-status-error'>{escape(str(exc))}</p>"
@@ -304,24 +309,16 @@ class FacilitatorDashboard:
         return row
 
     def _moderate(self, item: ModerationItem, action: str, reason: w.Text) -> Callable[[Any], None]:
-        def run(_button: Any) -> None:
-            try:
-                self.wb.moderation.moderate(
-                    self.workshop_id,
-                    target_kind=item.kind,
-                    target_id=item.id,
-                    action=action,
-                    reason=reason.value,
-                    actor="facilitator (dashboard)",
-                )
-            except WorkbenchError as exc:
-                self.status.value = (
-                    f"<p role='alert' class='wb-status-error'>{escape(str(exc))}</p>"
-                )
-                return
-            self.refresh(force=True)
-
-        return run
+        return self._then_refresh(
+            lambda: self.wb.moderation.moderate(
+                self.workshop_id,
+                target_kind=item.kind,
+                target_id=item.id,
+                action=action,
+                reason=reason.value,
+                actor="facilitator (dashboard)",
+            )
+        )
 
 
 def _picker(wb: Workbench) -> w.Widget:
