@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 #: Okabe–Ito palette: distinguishable with the common colour-vision deficiencies
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
@@ -54,6 +55,7 @@ def participation(
     ax.invert_yaxis()
     ax.set_xlabel("participants")
     ax.set_xlim(0, max([*registered, *expected, 1]) * 1.25 + 1)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_title("Who is taking part (dashed: expected)", loc="left", fontsize=11)

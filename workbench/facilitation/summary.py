@@ -145,11 +145,15 @@ def participation_figures(info: WorkshopInfo, part: Participation) -> tuple[byte
         for k, r, e in zip(keys, registered, expected, strict=True)
         if e and r < e
     ]
-    text = (
-        f"<p><strong>Missing:</strong> {', '.join(missing)}.</p>"
-        if missing
-        else "<p>Every expected stakeholder group is present.</p>"
-    )
+    if missing:
+        text = f"<p><strong>Missing:</strong> {', '.join(missing)}.</p>"
+    elif info.expected_mix:
+        text = "<p>Every expected stakeholder group is present.</p>"
+    else:
+        text = (
+            "<p>No expected stakeholder mix was set for this workshop, so nobody can be "
+            "flagged as missing (set <code>expected_mix</code> in the workshop spec).</p>"
+        )
     text += (
         f"<p>{part.registered} registered of {part.expected} expected ({part.invited} "
         f"invited); {part.active} active in round {part.round}.</p>"
