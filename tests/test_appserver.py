@@ -312,6 +312,30 @@ def test_refused_links_say_why_and_touch_nothing(served: Any, workshop_b: int) -
     time.sleep(POOL_SYNC_S * 1.5)
     assert health(served) == before, "a refused request started or used a kernel"
     assert kernel_ids(served) == before_ids
+    # the refusals are logged, but never with the token or code they carried
+    logs = "".join(
+        p.read_text(errors="replace") for p in (served.home / "var" / "logs").glob("*.log")
+    )
+    logs += (served.home / "serve.log").read_text(errors="replace")
+    assert "403" in logs
+    for secret in (token_a, token_b, expired):
+        assert secret not in logs
+
+
+def test_log_scrubber_removes_tokens_and_codes() -> None:
+    import logging
+
+    from workbench.appserver import ScrubSecrets
+
+    record = logging.LogRecord(
+        "tornado.access", logging.WARNING, __file__, 1,
+        "403 GET /voila/render/a.ipynb?workshop=1&token=%s&code=%s (127.0.0.1)",
+        ("SECRET-token-value", "SECRET-code-value"), None,
+    )  # fmt: skip
+    assert ScrubSecrets().filter(record) is True
+    message = record.getMessage()
+    assert "SECRET" not in message
+    assert "token=[secret]" in message and "code=[secret]" in message and "workshop=1" in message
 
 
 # -- 3. no listings, no files ------------------------------------------------------------
