@@ -36,3 +36,32 @@ def test_nothing_outside_db_imports_sqlalchemy() -> None:
         and re.search(r"^\s*(from|import) sqlalchemy", path.read_text(), re.M)
     ]
     assert offenders == []
+
+
+def test_every_third_party_import_of_the_package_is_declared() -> None:
+    """A module the package imports directly must be a declared dependency, not a
+    transitive one that a future release of another package may drop."""
+    import ast
+    import sys
+    from importlib.metadata import packages_distributions
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["pdf"]}
+    dists = packages_distributions()
+    missing: dict[str, set[str]] = {}
+    for path in (ROOT / "workbench").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top == "workbench":
+                    continue
+                owners = {_name(d) for d in dists.get(top, [top])}
+                if not owners & declared:
+                    missing.setdefault(top, set()).add(str(path.relative_to(ROOT)))
+    assert missing == {}
