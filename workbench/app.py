@@ -336,7 +336,8 @@ def _previous_round_html(delphi: dict[str, Any], info: WorkshopInfo) -> str:
     parts = [
         f"<h2>Results of round {number}</h2>",
         f"<p>{previous.get('participants', 0)} participants rated in round {number}. "
-        f"The group agreed on {settled} of {len(items)} items; this round asks again "
+        f"The group agreed on {settled} of {len(info.options) * len(info.criteria)} items; "
+        "this round asks again "
         f"about {asked}. Each rating below shows the round-{number} median and the middle "
         "half of the answers. Answers are anonymous.</p>",
     ]

@@ -192,9 +192,16 @@ def test_dashboard_follows_the_workshop_moderation_and_round_two(
         _publication(wb, info.publication_id), _workshop(wb, wid), tokens[1]
     )
     page.goto(app_url, timeout=120_000)
-    page.get_by_role("heading", name="Results of round 1").wait_for(timeout=60_000)
+    try:
+        page.get_by_role("heading", name="Results of round 1").wait_for(timeout=90_000)
+    except Exception as exc:  # say what the participant saw instead
+        page.screenshot(path=str(ARTIFACTS / "participant-round2-failed.png"), full_page=True)
+        shown = page.inner_text("body")
+        raise AssertionError(f"no round-1 results; the page shows:\n{shown}") from exc
     text = page.inner_text("body")
     assert "10 participants rated in round 1" in text
+    # 3 options × 2 criteria: one settled, the other five (two of them unrated) asked again
+    assert "agreed on 1 of 6 items; this round asks again about 5 item(s)" in text
     assert "Training must match local firms' needs." in text
     assert "names Mr X" not in text  # hidden by moderation
     assert "not asked again" in text  # training/effectiveness reached consensus

@@ -265,15 +265,19 @@ def _ratings_html(a: Any) -> str:
     for i in range(len(r.n)):
         option, criterion = a.option_labels[i // n_crit], a.criterion_labels[i % n_crit]
         consensus = {"in": "agreed: in", "out": "agreed: out"}.get(str(r.agreement[i]), "")
-        verdict = (
-            f"<span class='wb-status-ok'>✓ consensus ({consensus})</span>"
-            if r.consensus[i]
-            else "<span class='wb-muted'>no consensus: asked again next round</span>"
-        )
+        if r.consensus[i]:
+            verdict = f"<span class='wb-status-ok'>✓ consensus ({consensus})</span>"
+        elif r.n[i] == 0:
+            verdict = "<span class='wb-muted'>no ratings yet: asked again next round</span>"
+        else:
+            verdict = "<span class='wb-muted'>no consensus: asked again next round</span>"
+        rated = r.n[i] > 0
+        iqr = f"{_fmt(r.q1[i])}–{_fmt(r.q3[i])}" if rated else "–"
+        top = f"{_fmt(r.top_share[i] * 100, 0)}%" if rated else "–"
         rows.append(
-            f"<tr><td>{escape(option)}</td><td>{escape(criterion)}</td><td>{int(r.n[i])}</td>"
-            f"<td>{_fmt(r.median[i])}</td><td>{_fmt(r.q1[i])}–{_fmt(r.q3[i])}</td>"
-            f"<td>{_fmt(r.top_share[i] * 100, 0)}%</td><td>{verdict}</td></tr>"
+            f"<tr><td>{escape(option)}</td><td>{escape(criterion)}</td>"
+            f"<td class='wb-num'>{int(r.n[i])}</td><td class='wb-num'>{_fmt(r.median[i])}</td>"
+            f"<td class='wb-num'>{iqr}</td><td class='wb-num'>{top}</td><td>{verdict}</td></tr>"
         )
     settled = int(np.sum(r.consensus))
     return (
@@ -377,9 +381,11 @@ def _statements(a: Any) -> tuple[bytes, str]:
         consensus = [float("nan")] * len(codes)
         fig = plots.statement_consensus([], [], np.zeros((0, 0)))
     rows = "".join(
-        f"<tr><td>{code}</td><td>{escape(text)}</td><td>{int(a.votes.agree[i])}</td>"
-        f"<td>{int(a.votes.disagree[i])}</td><td>{int(a.votes.passes[i])}</td>"
-        f"<td>{_fmt(consensus[i], 2)}</td></tr>"
+        f"<tr><td class='wb-num'>{code}</td><td>{escape(text)}</td>"
+        f"<td class='wb-num'>{int(a.votes.agree[i])}</td>"
+        f"<td class='wb-num'>{int(a.votes.disagree[i])}</td>"
+        f"<td class='wb-num'>{int(a.votes.passes[i])}</td>"
+        f"<td class='wb-num'>{_fmt(consensus[i], 2)}</td></tr>"
         for i, (code, text) in enumerate(zip(codes, a.statement_texts, strict=True))
     )
     table = (
