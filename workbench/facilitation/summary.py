@@ -86,7 +86,7 @@ class WorkshopSummary:
         when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         lines = [
             f"<h1>Workshop minutes: {escape(i.title)}</h1>",
-            "<dl>",
+            "<dl class='wb-facts'>",
             f"<dt>Case study</dt><dd>{escape(i.case_slug)}</dd>",
             f"<dt>State</dt><dd>{escape(i.state)}, {i.current_round} round(s)</dd>",
             f"<dt>Opened</dt><dd>{_date(i.opened_at)}</dd>",
