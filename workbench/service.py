@@ -45,6 +45,23 @@ from workbench.templates import Template, TemplateLibrary
 
 
 @dataclass(frozen=True)
+class Download:
+    """A file to hand to a browser: its name, media type and bytes."""
+
+    filename: str
+    media_type: str
+    data: bytes
+
+
+#: media types of the downloadable exports (csv is a zipped folder)
+EXPORT_MEDIA_TYPES = {
+    "csv": "application/zip",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
+
+
+@dataclass(frozen=True)
 class CaseSummary:
     """A case study for listings; ``problem`` is set when it does not load."""
 
@@ -289,6 +306,30 @@ class Workbench:
             )
         tables = workshop_tables(self.db, workshop_id)
         return write_export(tables, fmt, output, home=self.settings.home)
+
+    def export_download(self, workshop_id: int, fmt: str) -> Download:
+        """A workshop export as one file (csv: the folder zipped), built in a temporary
+        folder that is removed afterwards, so no copy stays on the server."""
+        import shutil
+        import tempfile
+
+        info = self.workshops.get(workshop_id)
+        with tempfile.TemporaryDirectory(prefix="wb-export-") as tmp:
+            stem = f"workshop-{info.id}-export"
+            suffix = "" if fmt == "csv" else f".{fmt}"  # an unknown format is refused below
+            path = self.export_workshop(info.id, fmt, Path(tmp) / f"{stem}{suffix}")
+            if path.is_dir():
+                path = Path(shutil.make_archive(str(Path(tmp) / stem), "zip", root_dir=path))
+            return Download(path.name, EXPORT_MEDIA_TYPES[fmt], path.read_bytes())
+
+    def minutes_download(self, workshop_id: int) -> Download:
+        """A workshop's minutes (offline HTML) as one file, written in a temporary folder."""
+        import tempfile
+
+        info = self.workshops.get(workshop_id)
+        with tempfile.TemporaryDirectory(prefix="wb-minutes-") as tmp:
+            [path] = self.workshop_minutes(info.id, Path(tmp) / f"workshop-{info.id}-minutes.html")
+            return Download(path.name, "text/html; charset=utf-8", path.read_bytes())
 
     def analysis(self, workshop_id: int, round_number: int | None = None) -> Any:
         """Every figure of one round of a workshop (default: the current round)."""

@@ -16,6 +16,7 @@ import pytest
 
 from workbench.db import participation as store
 from workbench.facilitation.notebook import dashboard_url
+from workbench.participation.exports import read_export
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SLUG = "es61-manufacturing-youth"
@@ -182,8 +183,29 @@ def test_dashboard_follows_the_workshop_moderation_and_round_two(
     ARTIFACTS.mkdir(exist_ok=True)
     dash.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
 
-    # facilitator starts round 2 from the dashboard
+    # the facilitator downloads the answers and the minutes from the dashboard (same login)
+    with dash.expect_download(timeout=60_000) as got:
+        dash.get_by_role("link", name="Answers (Excel)").click()
+    xlsx = ARTIFACTS / "dashboard-export.xlsx"
+    xlsx.unlink(missing_ok=True)
+    got.value.save_as(xlsx)
+    tables = read_export(xlsx)
+    assert len(tables["participants"]) == 10 and len(tables["ratings"]) > 0
+    assert "names Mr X" not in "".join(tables["comments"]["text"])  # hidden: not exported
+    with dash.expect_download(timeout=120_000) as got:
+        dash.get_by_role("link", name="Minutes (HTML, takes a few seconds)").click()
+    minutes = Path(got.value.path()).read_text(encoding="utf-8")
+    assert "Workshop minutes" in minutes and "group A (5)" in minutes
+
+    # the facilitator starts round 2 from the dashboard: it asks first, Cancel does nothing
     dash.get_by_role("button", name="Start next round").click()
+    dash.get_by_text("Start the next round?").wait_for(timeout=10_000)
+    dash.screenshot(path=str(ARTIFACTS / "dashboard-confirm.png"))
+    dash.get_by_role("button", name="Cancel").click()
+    dash.get_by_role("button", name="Cancel").wait_for(state="detached", timeout=10_000)
+    assert wb.workshops.get(wid).current_round == 1
+    dash.get_by_role("button", name="Start next round").click()
+    dash.get_by_role("button", name="Yes, start the next round").click()
     status.get_by_text("in round 2").wait_for(timeout=30_000)
 
     # 3. round 2 shows round-1 results to a participant before re-rating

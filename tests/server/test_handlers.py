@@ -29,8 +29,29 @@ class Response:
         return json.loads(self.body)
 
 
+@dataclass
+class RawResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
 class Lab:
     """Raw HTTP to the analyst JupyterLab (no redirects followed)."""
+
+    def get_bytes(self, path: str) -> RawResponse:
+        """GET with the token; the body as bytes (downloads)."""
+        parts = urlsplit(self.served.lab_url)
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+        headers = {"Authorization": f"token {self.token}"} if self.token else {}
+        try:
+            conn.request("GET", path, headers=headers)
+            resp = conn.getresponse()
+            return RawResponse(
+                resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+            )
+        finally:
+            conn.close()
 
     def __init__(self, served: Any, token: str | None) -> None:
         self.served = served
@@ -104,6 +125,9 @@ ENDPOINTS = [
     ("GET", f"{W}/{{wid}}/moderation"),
     ("POST", f"{W}/{{wid}}/moderation"),
     ("GET", f"{W}/{{wid}}/analysis"),
+    ("GET", f"{W}/{{wid}}/export?format=xlsx"),
+    ("GET", f"{W}/{{wid}}/export?format=json"),
+    ("GET", f"{W}/{{wid}}/minutes"),
 ]
 BODY = {"case": CASE, "count": 1, "expected": 1}
 
@@ -122,7 +146,9 @@ def test_api_refuses_unauthenticated_requests(served: Any, method: str, template
     attempts = {
         "no token": Lab(served, None)(method, path, body),
         "wrong token": Lab(served, "wrong-" + served.token)(method, path, body),
-        "wrong query token": Lab(served, None)(method, f"{path}?token=wrong", body),
+        "wrong query token": Lab(served, None)(
+            method, f"{path}{'&' if '?' in path else '?'}token=wrong", body
+        ),
         # With a valid XSRF cookie/header pair the refusal must come from authentication.
         "wrong token, xsrf ok": Lab(served, "wrong-" + served.token)(
             method, path, body, headers={"Cookie": "_xsrf=abc123", "X-XSRFToken": "abc123"}
@@ -285,3 +311,40 @@ def test_bad_requests_get_clear_errors(served: Any, api: Lab) -> None:
         assert resp.json()["error"] == "no workshop with id 999999", path
     assert api("POST", f"{W}/{wid}/reopen").status == 404
     assert workshop_count(served) == before
+
+
+# -- downloads ------------------------------------------------------------------------------
+def test_exports_and_minutes_download_as_attachments(served: Any, api: Lab, tmp_path: Any) -> None:
+    import io
+    import zipfile
+
+    from workbench.participation.exports import read_export
+
+    wid = served.workshop_id
+    for fmt, suffix in (("xlsx", ".xlsx"), ("json", ".json"), ("csv", ".zip")):
+        resp = api.get_bytes(f"{W}/{wid}/export?format={fmt}")
+        assert resp.status == 200, (fmt, resp.body[:300])
+        disposition = resp.headers["content-disposition"]
+        assert disposition == f'attachment; filename="workshop-{wid}-export{suffix}"'
+        assert resp.headers["cache-control"] == "no-store"
+        target = tmp_path / f"download{suffix}"
+        if fmt == "csv":
+            zipfile.ZipFile(io.BytesIO(resp.body)).extractall(tmp_path / "csv")
+            target = tmp_path / "csv"
+        else:
+            target.write_bytes(resp.body)
+        tables = read_export(target)
+        assert int(tables["workshop"]["workshop_id"].iloc[0]) == wid, fmt
+    minutes = api.get_bytes(f"{W}/{wid}/minutes")
+    assert minutes.status == 200
+    assert minutes.headers["content-type"].startswith("text/html")
+    assert minutes.headers["content-disposition"].startswith("attachment;")
+    assert b"Workshop minutes" in minutes.body
+    # nothing is left behind on the server
+    assert not list((served.home / "exports").glob(f"workshop-{wid}-*"))
+
+    bad = api("GET", f"{W}/{wid}/export?format=pdf")
+    assert bad.status == 400 and "'pdf' is not one of csv, xlsx, json" in bad.json()["problems"][0][
+        "message"]  # fmt: skip
+    assert api("GET", f"{W}/999999/export?format=xlsx").status == 404
+    assert api("GET", f"{W}/999999/minutes").status == 404

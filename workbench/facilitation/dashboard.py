@@ -20,8 +20,8 @@ from urllib.parse import parse_qs
 import ipywidgets as w
 from IPython.display import display
 
-from workbench.classifications import STAKEHOLDER_GROUPS
 from workbench.exceptions import WorkbenchError
+from workbench.facilitation.notebook import lab_path_from_dashboard
 from workbench.facilitation.summary import WorkshopSummary, log_html, summarise
 from workbench.participation.moderation import ModerationItem
 from workbench.service import Workbench
@@ -54,6 +54,22 @@ class _Section:
         return box
 
 
+#: Actions that cannot be undone: the button asks first (label of the confirm button, text).
+CONFIRM = {
+    "close": (
+        "Yes, close the workshop",
+        "Close the workshop? Participants can no longer answer; what they gave stays as it "
+        "is. A closed workshop cannot be reopened.",
+    ),
+    "next-round": (
+        "Yes, start the next round",
+        "Start the next round? Participants first see this round's anonymised results and "
+        "are asked again only about the items without consensus. This round's answers are "
+        "kept and can no longer be changed.",
+    ),
+}
+
+
 class FacilitatorDashboard:
     """One workshop's live dashboard (one instance per dashboard page)."""
 
@@ -69,6 +85,8 @@ class FacilitatorDashboard:
         self.status.add_class("wb-live-status")
         self.header = w.HTML()
         self.controls = w.HBox()
+        self.confirm = w.VBox()
+        self.downloads = _html(_downloads_html(workshop_id), "wb-downloads")
         self.img = {
             name: _image()
             for name in (
@@ -99,6 +117,8 @@ class FacilitatorDashboard:
             [
                 self.header,
                 self.controls,
+                self.confirm,
+                self.downloads,
                 self.status,
                 self._section(
                     "Who is taking part",
@@ -258,7 +278,7 @@ class FacilitatorDashboard:
         buttons = []
         for action in actions:
             button = w.Button(description=labels[action], button_style="primary")
-            button.on_click(self._act(action))
+            button.on_click(self._ask(action) if action in CONFIRM else self._act(action))
             buttons.append(button)
         refresh = w.Button(description="Refresh now", icon="")
         refresh.on_click(lambda _b: self.refresh(force=True))
@@ -266,6 +286,28 @@ class FacilitatorDashboard:
 
     def _act(self, action: str) -> Callable[[Any], None]:
         return self._then_refresh(lambda: self.wb.workshops.act(self.workshop_id, action))
+
+    def _ask(self, action: str) -> Callable[[Any], None]:
+        """A click handler that asks before an action that cannot be undone."""
+        label, question = CONFIRM[action]
+        act = self._act(action)
+
+        def done(button: Any, confirmed: bool) -> None:
+            self.confirm.children = []
+            if confirmed:
+                act(button)
+
+        def ask(_button: Any) -> None:
+            yes = w.Button(description=label, button_style="danger")
+            no = w.Button(description="Cancel")
+            yes.on_click(lambda b: done(b, True))
+            no.on_click(lambda b: done(b, False))
+            self.confirm.children = [
+                _html(f"<p role='alert'><strong>{escape(question)}</strong></p>", "wb-confirm"),
+                w.HBox([yes, no]),
+            ]
+
+        return ask
 
     def _then_refresh(self, change: Callable[[], Any]) -> Callable[[Any], None]:
         """A click handler: make the change, then redraw; a refusal is said on the page."""
@@ -321,6 +363,23 @@ class FacilitatorDashboard:
         )
 
 
+def _downloads_html(workshop_id: int) -> str:
+    """Links to the workshop's exports and minutes on the lab's REST API (same login)."""
+    base = lab_path_from_dashboard(f"workbench/api/workshops/{int(workshop_id)}")
+    links = [
+        (f"{base}/export?format=xlsx", "Answers (Excel)"),
+        (f"{base}/export?format=csv", "Answers (CSV, zip)"),
+        (f"{base}/export?format=json", "Answers (JSON)"),
+        (f"{base}/minutes", "Minutes (HTML, takes a few seconds)"),
+    ]
+    items = " · ".join(f"<a href='{escape(url)}' download>{text}</a>" for url, text in links)
+    return (
+        f"<p><strong>Download:</strong> {items}</p><p class='wb-muted'>Exports name "
+        "participants only by pseudonymous id; files are built on request and not kept on "
+        "the server.</p>"
+    )
+
+
 def _picker(wb: Workbench) -> w.Widget:
     """Links to every workshop's dashboard (when the URL names none)."""
     rows = "".join(
@@ -334,9 +393,4 @@ def _picker(wb: Workbench) -> w.Widget:
     )
 
 
-def group_label(key: str | None) -> str:
-    """A stakeholder group's display name."""
-    return STAKEHOLDER_GROUPS.get(key or "", key or "not given")
-
-
-__all__ = ["FacilitatorDashboard", "group_label"]
+__all__ = ["FacilitatorDashboard"]

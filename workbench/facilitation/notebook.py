@@ -45,3 +45,12 @@ def dashboard_url(lab_base: str, workshop_id: int, token: str | None = None) -> 
     """The dashboard URL of a workshop on the JupyterLab server (``lab_base`` ends in /)."""
     query = {"workshop": workshop_id, **({"token": token} if token else {})}
     return f"{lab_base}voila/render/{DASHBOARD_PATH}?{urlencode(query)}"
+
+
+def lab_path_from_dashboard(path: str) -> str:
+    """A URL, relative to the dashboard page, of ``path`` under the lab's base URL.
+
+    The page is ``<base>voila/render/<DASHBOARD_PATH>``, so this works whatever base URL the
+    lab runs under (e.g. behind JupyterHub) without the kernel having to know it.
+    """
+    return "../" * (DASHBOARD_PATH.count("/") + 2) + path.lstrip("/")

@@ -45,8 +45,15 @@ class _Base(APIHandler):
         return data
 
     async def call(self, fn: Callable[..., Any], *args: Any, status: int = 200, **kw: Any) -> None:
+        ok, result = await self.run(fn, *args, **kw)
+        if ok:
+            self.set_status(status)
+            self.finish(json.dumps(_jsonable(result), default=str))
+
+    async def run(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> tuple[bool, Any]:
+        """Call ``fn`` in a worker thread; a domain error is answered here (ok is False)."""
         try:
-            result = await asyncio.to_thread(fn, *args, **kw)
+            return True, await asyncio.to_thread(fn, *args, **kw)
         except InvalidInput as exc:
             self.set_status(exc.http_status)
             self.finish(
@@ -58,13 +65,10 @@ class _Base(APIHandler):
                     ],
                 }
             )
-            return
         except WorkbenchError as exc:
             self.set_status(exc.http_status)
             self.finish({"error": str(exc)})
-            return
-        self.set_status(status)
-        self.finish(json.dumps(_jsonable(result), default=str))
+        return False, None
 
 
 def _jsonable(value: Any) -> Any:
@@ -208,6 +212,25 @@ class AnalysisHandler(_Base):
         await self.call(self.wb.analysis, int(workshop_id), int(raw) if raw else None)
 
 
+class DownloadHandler(_Base):
+    """GET ``export?format=xlsx|csv|json`` (csv zipped) or ``minutes`` (offline HTML) as an
+    attachment, so participant text is never rendered on the lab's origin."""
+
+    @tornado.web.authenticated
+    async def get(self, workshop_id: str, what: str) -> None:
+        if what == "export":
+            fmt = self.get_argument("format", "xlsx")
+            ok, file = await self.run(self.wb.export_download, int(workshop_id), fmt)
+        else:
+            ok, file = await self.run(self.wb.minutes_download, int(workshop_id))
+        if not ok:
+            return
+        self.set_header("Content-Disposition", f'attachment; filename="{file.filename}"')
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(file.data, set_content_type=file.media_type)
+
+
 class FacilitatorPage(JupyterHandler):
     """A live overview of workshops and participation (refreshes every 5 s)."""
 
@@ -268,6 +291,10 @@ def setup_handlers(web_app: Any, settings: Settings | None = None) -> None:
             (url_path_join(base, f"api/workshops/{wid}/participation"), ParticipationHandler),
             (url_path_join(base, f"api/workshops/{wid}/moderation"), ModerationHandler),
             (url_path_join(base, f"api/workshops/{wid}/analysis"), AnalysisHandler),
+            (
+                url_path_join(base, f"api/workshops/{wid}/(?P<what>export|minutes)"),
+                DownloadHandler,
+            ),
             (url_path_join(base, "facilitator"), FacilitatorPage),
         ],
     )
