@@ -167,3 +167,25 @@ def test_participant_purge_expired(cli, room) -> None:
     assert "feedback 2, submission 2" in real.output
     assert cli("participant", "export", room.public_ids[0]).exit_code == 2
     assert "nothing erased" in cli("participant", "purge-expired").output
+
+
+def test_erasure_finds_and_deletes_earlier_exports_naming_the_participant(cli, room) -> None:
+    erased, kept = room.public_ids
+    written = {
+        fmt: Path(cli("workshop", "export", str(room.wid), "--format", fmt).output.strip())
+        for fmt in ("csv", "xlsx", "json")
+    }
+    stranger = cli.home / "exports" / "notes.txt"
+    stranger.write_text("nobody's id here", encoding="utf-8")
+
+    listed = cli("participant", "erase", erased, "--yes")
+    assert listed.exit_code == 0, listed.stderr
+    assert "3 export/minutes file(s) written earlier still name" in listed.stderr
+    for path in written.values():
+        assert str(path) in listed.stderr and path.exists()  # listed, not deleted
+
+    result = cli("participant", "erase", kept, "--yes", "--delete-files")
+    assert result.exit_code == 0, result.stderr
+    assert f"deleted 3 earlier export/minutes file(s) naming {kept}" in result.output
+    assert not any(path.exists() for path in written.values())
+    assert stranger.exists()

@@ -685,12 +685,36 @@ def participant_export(ctx: click.Context, public_id: str, output: Path | None) 
         click.echo(str(privacy.write_participant_export(public_id, output)))
 
 
+def _earlier_files(files: Sequence[str], deleted: bool, who: str) -> None:
+    if not files:
+        return
+    if deleted:
+        click.echo(f"deleted {len(files)} earlier export/minutes file(s) naming {who}:")
+    else:
+        click.secho(
+            f"{len(files)} export/minutes file(s) written earlier still name {who}; delete "
+            "them (or run again with --delete-files) and export again if needed:",
+            fg="yellow",
+            err=True,
+        )
+    for path in files:
+        click.echo(f"  {path}", err=not deleted)
+
+
+_DELETE_FILES = click.option(
+    "--delete-files",
+    is_flag=True,
+    help="Also delete exports and minutes under exports/ and reports/ that still name them.",
+)
+
+
 @participant_group.command("erase")
 @click.argument("public_id")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@_DELETE_FILES
 @click.pass_context
 @handle_errors
-def participant_erase(ctx: click.Context, public_id: str, yes: bool) -> None:
+def participant_erase(ctx: click.Context, public_id: str, yes: bool, delete_files: bool) -> None:
     """Erase participant PUBLIC_ID (p-…) and their answers (GDPR erasure); cannot be undone."""
     privacy = _service(ctx).privacy
     if not yes:
@@ -699,23 +723,27 @@ def participant_erase(ctx: click.Context, public_id: str, yes: bool) -> None:
             f"participant {public_id} of workshop {preview.workshop_id}: "
             f"{_erased_rows(preview.rows)}"
         )
+        if preview.files and delete_files:
+            click.echo(f"and {len(preview.files)} earlier export/minutes file(s) naming them")
         if not click.confirm("Erase this participant's data? This cannot be undone"):
             click.echo("nothing erased", err=True)
             ctx.exit(1)
-    report = privacy.erase(public_id)
+    report = privacy.erase(public_id, delete_files=delete_files)
     click.echo(
         f"erased participant {public_id} of workshop {report.workshop_id} "
         f"(erasure log entry {report.erasure_id}): {_erased_rows(report.rows)}"
     )
+    _earlier_files(report.files, report.files_deleted, public_id)
 
 
 @participant_group.command("purge-expired")
 @click.option("--dry-run", is_flag=True, help="Only show what would be erased.")
+@_DELETE_FILES
 @click.pass_context
 @handle_errors
-def participant_purge_expired(ctx: click.Context, dry_run: bool) -> None:
+def participant_purge_expired(ctx: click.Context, dry_run: bool, delete_files: bool) -> None:
     """Erase all participants of closed workshops whose retention period has ended."""
-    reports = _service(ctx).privacy.purge_expired(dry_run=dry_run)
+    reports = _service(ctx).privacy.purge_expired(dry_run=dry_run, delete_files=delete_files)
     if not reports:
         click.echo("no closed workshop is past its retention period with data left; nothing erased")
         return
@@ -730,6 +758,8 @@ def participant_purge_expired(ctx: click.Context, dry_run: bool) -> None:
             f"workshop {workshop_id}: {verb} {rows.get('participant', 0)} participant(s); "
             f"{_erased_rows(rows)}"
         )
+    files = sorted({path for report in reports for path in report.files})
+    _earlier_files(files, any(r.files_deleted for r in reports), "erased participants")
 
 
 # -- servers --------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from workbench.config import Settings
 from workbench.db import Database, records
 from workbench.db.models import Participant, utcnow
 from workbench.exceptions import InvalidInput, ParticipantNotFound, Problem, WorkshopNotFound
+from workbench.participation.leftovers import delete_entries, files_naming
 from workbench.participation.workshops import WorkshopInfo, WorkshopService
 
 REDACTED = "[removed at the author's request]"
@@ -60,6 +61,10 @@ class ErasureReport:
     rows: dict[str, int]
     erased_at: datetime
     dry_run: bool = False
+    #: exports and minutes written earlier that still name the participant
+    files: tuple[str, ...] = ()
+    #: whether those files were deleted
+    files_deleted: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -196,13 +201,20 @@ class PrivacyService:
 
     # -- erasure ----------------------------------------------------------------------
     def erase(
-        self, public_id: str, reason: str = "request", *, dry_run: bool = False
+        self,
+        public_id: str,
+        reason: str = "request",
+        *,
+        dry_run: bool = False,
+        delete_files: bool = False,
     ) -> ErasureReport:
         """Erase one participant in one transaction; ``dry_run`` only counts.
 
         Deletes their feedback, submissions, the moderation of their comments and
         statements and the participant row (their join link stops working); redacts the
-        statements they proposed; logs counts in the ``erasure`` table.
+        statements they proposed; logs counts in the ``erasure`` table. Exports and minutes
+        written earlier that still name them are listed in the report and, with
+        ``delete_files``, deleted after the commit.
         """
         if reason not in REASONS:
             raise InvalidInput([Problem("input", "reason", f"must be one of {', '.join(REASONS)}")])
@@ -216,7 +228,24 @@ class PrivacyService:
             report = _erase(s, participant, reason, dry_run=dry_run)
         if not dry_run:
             records.release_erased_pages(self.db.engine)
+        [report] = self._with_files([report], [pid], delete=delete_files and not dry_run)
         return report
+
+    def _with_files(
+        self, reports: list[ErasureReport], public_ids: list[str], *, delete: bool
+    ) -> list[ErasureReport]:
+        """Add to each report the earlier files naming its participant (and delete them)."""
+        found = files_naming(self.settings.home, public_ids)
+        if delete:
+            delete_entries({path for paths in found.values() for path in paths})
+        return [
+            replace(
+                report,
+                files=tuple(str(path) for path in found[pid]),
+                files_deleted=delete and bool(found[pid]),
+            )
+            for report, pid in zip(reports, public_ids, strict=True)
+        ]
 
     # -- retention --------------------------------------------------------------------
     def set_retention(self, workshop_id: int, days: int) -> WorkshopInfo:
@@ -256,26 +285,30 @@ class PrivacyService:
             ]
 
     def purge_expired(
-        self, now: datetime | None = None, dry_run: bool = False
+        self, now: datetime | None = None, dry_run: bool = False, delete_files: bool = False
     ) -> list[ErasureReport]:
         """Erase every participant of every expired workshop (reason "retention").
 
-        One transaction per workshop; ``dry_run`` reports what would be erased.
+        One transaction per workshop; ``dry_run`` reports what would be erased. Earlier
+        exports and minutes naming them are listed, and deleted with ``delete_files``.
         """
         reports: list[ErasureReport] = []
+        erased: list[str] = []
         for workshop_id in self.expired_workshops(now):
             with self.db.session(write=not dry_run) as s:
                 if not dry_run:
                     records.secure_delete(s)
                 for listed in records.participants_of(s, workshop_id=workshop_id):
+                    pid = listed.public_id
                     participant = records.find_participant_by_public_id(
-                        s, public_id=listed.public_id, lock=not dry_run
+                        s, public_id=pid, lock=not dry_run
                     )
                     if participant is not None:
                         reports.append(_erase(s, participant, "retention", dry_run=dry_run))
+                        erased.append(pid)
         if reports and not dry_run:
             records.release_erased_pages(self.db.engine)
-        return reports
+        return self._with_files(reports, erased, delete=delete_files and not dry_run)
 
 
 def _erase(s: Any, participant: Participant, reason: str, *, dry_run: bool) -> ErasureReport:
