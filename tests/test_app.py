@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.db import participation as store
+from workbench.publish import APP_VERSION
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -107,7 +108,7 @@ def test_participant_journey(served: Any, browser: Any) -> None:
         assert row.round == 1
         assert row.case_slug == "es61-manufacturing-youth"
         assert row.run_hash == pub.bundle_hash
-        assert row.template_version.startswith("app@1;")
+        assert row.template_version.startswith(f"app@{APP_VERSION};")
         assert "evidence_review@" in row.template_version
 
     # participation went up, in the service and in the facilitator REST API

@@ -4,7 +4,7 @@ A published app is a two-cell notebook in ``<home>/published/``. It computes not
 it loads the JSON and PNG artefacts of the runs recorded in its publication row, so
 that a preheated kernel renders it in well under a second. The first cell does the
 imports while the kernel waits in the pool; the second waits for the participant's
-request (``voila.utils.get_query_string``) and builds the page for their token.
+request (``workbench.preheat.query_string``) and builds the page for their token.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from workbench.db.models import Publication, Run, RunStatus
 from workbench.exceptions import RunNotFound
 
 #: Version of the app notebook layout; part of every publication's bundle hash.
-APP_VERSION = "1"
+APP_VERSION = "2"  # 2: the page waits for its request with workbench.preheat
 REQUIRED_TEMPLATE = "evidence_review"
 
 
@@ -79,8 +79,8 @@ def app_notebook(case_slug: str) -> nbformat.NotebookNode:
         ),
         nbformat.v4.new_code_cell(
             "# Runs when a participant's request arrives.\n"
-            "from voila.utils import get_query_string\n\n"
-            "app.show(get_query_string())"
+            "from workbench.preheat import query_string\n\n"
+            "app.show(query_string())"
         ),
     ]
     return nb

@@ -10,15 +10,14 @@ import nbformat
 from workbench.config import Settings
 
 DASHBOARD_PATH = "dashboards/facilitator.ipynb"
-DASHBOARD_VERSION = "1"
+DASHBOARD_VERSION = "2"
 
 _CELL = """\
 # The facilitator dashboard (written by `workbench serve`; edits are overwritten).
-from voila.utils import get_query_string
-
 from workbench.facilitation.dashboard import FacilitatorDashboard
+from workbench.preheat import query_string
 
-FacilitatorDashboard.show(get_query_string())
+FacilitatorDashboard.show(query_string())
 """
 
 
