@@ -42,7 +42,8 @@ demo: venv
 	$(BIN)/workbench publish de21-ict-older-workers
 	@if [ "$$($(BIN)/workbench workshop list --state open --json | $(BIN)/python -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 0 ]; then \
 	  $(BIN)/workbench workshop create es61-manufacturing-youth --title "Demo workshop: Andalucía youth and manufacturing" \
-	    --expected 6 --open --links 3; \
+	    --expected 6 --mix employment_service=1 --mix employers=2 --mix unions=1 \
+	    --mix training_providers=1 --mix ngos=1 --open --links 3; \
 	else echo "a workshop is already open: make more links with 'workbench workshop links ID --count N'"; fi
 	@echo
 	$(BIN)/workbench serve

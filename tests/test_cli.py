@@ -146,3 +146,36 @@ def test_runs_show_unknown_id(cli) -> None:
 def test_init_refuses_to_overwrite(cli, tmp_path: Path) -> None:
     result = cli("init", str(cli.home))
     assert result.exit_code == 2 and "refusing to overwrite" in result.stderr
+
+
+def test_workshop_create_takes_the_expected_stakeholder_mix(demo_runs, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    from click.testing import CliRunner
+
+    from workbench.cli import cli as workbench_cli
+
+    home = tmp_path / "ws"
+    shutil.copytree(demo_runs.home, home)
+
+    def run(*args: str):
+        return CliRunner().invoke(workbench_cli, ["--home", str(home), *args])
+
+    assert run("publish", "es61-manufacturing-youth").exit_code == 0
+    mix = ["--mix", "employers=2", "--mix", "unions=1", "--mix", "ngos=1"]
+    made = run("workshop", "create", "es61-manufacturing-youth", "--expected", "4", *mix, "--json")
+    assert made.exit_code == 0, made.output
+    shown = run("workshop", "show", str(json.loads(made.output)["id"]), "--json")
+    assert json.loads(shown.output)["expected_mix"] == {"employers": 2, "unions": 1, "ngos": 1}
+
+    for bad, message in [
+        (["--mix", "employers"], "--mix: employers: must look like GROUP=N, e.g. employers=3"),
+        (["--mix", "employers=two"], "must look like GROUP=N"),
+        (["--mix", "unions=1", "--mix", "unions=2"], "unions is given twice"),
+        (["--mix", "pirates=1"], "unknown stakeholder group 'pirates'"),
+    ]:
+        result = run("workshop", "create", "es61-manufacturing-youth", *bad)
+        assert result.exit_code == 2, (bad, result.output)
+        assert message in result.output, (bad, result.output)
+    assert len(json.loads(run("workshop", "list", "--json").output)) == 1  # nothing made

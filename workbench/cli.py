@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from workbench.config import Settings
 from workbench.db import current_revision, display_url, head_revision, upgrade
-from workbench.exceptions import InvalidInput, RunsFailed, WorkbenchError
+from workbench.exceptions import InvalidInput, Problem, RunsFailed, WorkbenchError
 from workbench.service import Workbench
 from workbench.workspace import init_workspace
 
@@ -379,6 +379,23 @@ def _print_links(links: Sequence[Any]) -> None:
         click.echo(f"  valid until {links[0].expires_at:%Y-%m-%d %H:%M} UTC")
 
 
+def _parse_mix(pairs: tuple[str, ...]) -> dict[str, int]:
+    """``("employers=3", …)`` → ``{"employers": 3}``; the spec validates the groups."""
+    mix: dict[str, int] = {}
+    problems = []
+    for pair in pairs:
+        group, sep, count = pair.partition("=")
+        if not sep or not count.strip().isdigit() or not group.strip():
+            problems.append(Problem("--mix", pair, "must look like GROUP=N, e.g. employers=3"))
+        elif group.strip() in mix:
+            problems.append(Problem("--mix", pair, f"{group.strip()} is given twice"))
+        else:
+            mix[group.strip()] = int(count)
+    if problems:
+        raise InvalidInput(problems)
+    return mix
+
+
 @workshop_group.command("create")
 @click.argument("slug")
 @click.option("--title", help="Workshop title (default: from the case study).")
@@ -389,6 +406,14 @@ def _print_links(links: Sequence[Any]) -> None:
     help="YAML with options, criteria, statements, scale (default: from the evidence review).",
 )
 @click.option("--expected", type=click.IntRange(1, 500), help="Expected participants.")
+@click.option(
+    "--mix",
+    "mix",
+    multiple=True,
+    metavar="GROUP=N",
+    help="Expected participants of a stakeholder group (repeat), e.g. --mix employers=3; "
+    "the dashboard then shows who is missing.",
+)
 @click.option("--scale", type=click.Choice(["5", "9"]), help="Rating scale 1-5 or 1-9.")
 @click.option(
     "--retention-days",
@@ -406,6 +431,7 @@ def workshop_create(
     title: str | None,
     spec_path: Path | None,
     expected: int | None,
+    mix: tuple[str, ...],
     scale: str | None,
     retention_days: int | None,
     open_now: bool,
@@ -419,6 +445,7 @@ def workshop_create(
         spec_path=spec_path,
         title=title,
         expected=expected,
+        expected_mix=_parse_mix(mix) if mix else None,
         scale=int(scale) if scale else None,
         retention_days=retention_days,
     )

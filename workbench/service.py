@@ -364,6 +364,7 @@ class Workbench:
         spec_path: Path | None = None,
         title: str | None = None,
         expected: int | None = None,
+        expected_mix: dict[str, int] | None = None,
         scale: int | None = None,
         retention_days: int | None = None,
     ) -> WorkshopInfo:
@@ -394,6 +395,7 @@ class Workbench:
         overrides = {
             "title": title,
             "expected_participants": expected,
+            "expected_mix": expected_mix,
             "scale": scale,
             "retention_days": retention_days,
         }
