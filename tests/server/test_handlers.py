@@ -254,6 +254,18 @@ def test_workshop_life_cycle(served: Any, api: Lab, workshops_to_close: list[int
     assert api("GET", f"{W}/{wid}/participation").json()["invited"] == 2
 
 
+def test_create_with_an_expected_mix(served: Any, api: Lab) -> None:
+    mix = {"employers": 2, "unions": 1}
+    created = api("POST", W, {"case": CASE, "expected": 3, "expected_mix": mix})
+    assert created.status == 201, created.body
+    assert created.json()["expected_mix"] == mix
+    before = workshop_count(served)
+    for bad in ({"pirates": 1}, {"employers": "two"}, ["employers"]):
+        resp = api("POST", W, {"case": CASE, "expected_mix": bad})
+        assert resp.status == 400, (bad, resp.body)
+    assert workshop_count(served) == before
+
+
 def test_facilitator_page_escapes_titles(served: Any, api: Lab) -> None:
     created = api("POST", W, {"case": CASE, "title": "<script>alert(1)</script> & co"})
     assert created.status == 201, created.body

@@ -104,7 +104,8 @@ class AppsHandler(_Base):
 
 
 class WorkshopsHandler(_Base):
-    """GET: workshops. POST {"case", "title"?, "expected"?, "scale"?}: create one."""
+    """GET: workshops. POST {"case", "title"?, "expected"?, "expected_mix"?, "scale"?}:
+    create one (``expected_mix`` maps stakeholder groups to counts)."""
 
     @tornado.web.authenticated
     async def get(self) -> None:
@@ -115,11 +116,15 @@ class WorkshopsHandler(_Base):
         body = self.body()
         expected = body.get("expected")
         scale = body.get("scale")
+        mix = body.get("expected_mix")
+        if mix is not None and not isinstance(mix, dict):
+            raise tornado.web.HTTPError(400, "expected_mix must be an object of group: count")
         await self.call(
             self.wb.create_workshop,
             str(body.get("case", "")),
             title=body.get("title"),
             expected=None if expected is None else _int(expected, "expected"),
+            expected_mix=None if mix is None else {str(g): _int(n, g) for g, n in mix.items()},
             scale=None if scale is None else _int(scale, "scale"),
             status=201,
         )
