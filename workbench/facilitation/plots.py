@@ -29,6 +29,8 @@ def png(fig: Figure) -> bytes:
 
 
 def _empty(fig: Figure, message: str) -> Figure:
+    """A one-line placeholder: no axes, and no tall blank area where a chart will come."""
+    fig.set_size_inches(fig.get_figwidth(), 0.8)
     ax = fig.add_subplot()
     ax.axis("off")
     ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=12, color="#4a4a4a")
