@@ -53,6 +53,9 @@ def test_participant_journey(served: Any, browser: Any) -> None:
     )
     page.goto(url)
     page.get_by_role("button", name="Join the workshop").wait_for(timeout=60_000)
+    page.locator("#wb-ready-status", has_text="The case study has loaded.").wait_for(
+        state="attached", timeout=30_000
+    )
     page.get_by_placeholder("a pseudonym is fine").fill("Ana <b>bold</b>")
     page.locator("select").first.select_option(label="Trade unions")
     page.get_by_text("I agree", exact=True).click()

@@ -118,6 +118,9 @@ def test_dashboard_follows_the_workshop_moderation_and_round_two(
     dash = browser.new_page(viewport={"width": 1200, "height": 1400})
     dash.goto(dashboard_url(served.lab_url, wid, served.token), timeout=120_000)
     dash.get_by_role("heading", name="Facilitator dashboard").wait_for(timeout=90_000)
+    ready = dash.locator("#wb-ready-status", has_text="The facilitator dashboard has loaded.")
+    ready.wait_for(state="attached", timeout=30_000)  # said to screen readers, not "case study"
+    assert "Facilitator view:" in dash.locator("footer").inner_text()
     status = dash.locator(".wb-live-status")
     status.get_by_text("0 registered").wait_for(timeout=60_000)
 
