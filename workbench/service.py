@@ -335,18 +335,7 @@ class Workbench:
         """Every figure of one round of a workshop (default: the current round)."""
         from workbench.participation.analysis import analyse_workshop
 
-        info = self.workshops.get(workshop_id)
-        number = info.current_round if round_number is None else round_number
-        if not 1 <= number <= max(info.current_round, 1):
-            raise InvalidInput(
-                [
-                    Problem(
-                        "input",
-                        "round",
-                        f"workshop {workshop_id} has rounds 1..{info.current_round}",
-                    )
-                ]
-            )
+        number = self.workshops.get(workshop_id).round_or_current(round_number)
         return analyse_workshop(self.db, workshop_id, number)[0]
 
     def workshop_minutes(

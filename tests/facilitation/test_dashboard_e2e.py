@@ -236,6 +236,12 @@ def test_dashboard_follows_the_workshop_moderation_and_round_two(
     crit = info.criteria[0]["label"]
     assert page.locator(f"button[title='{crit}: 4 of 5']").count() == 2  # 3 options − 1 settled
     page.close()
+
+    # the facilitator looks back at round 1 while round 2 runs
+    dash.get_by_role("button", name="Round 1", exact=True).click()
+    status.get_by_text("Showing round 1").wait_for(timeout=30_000)
+    dash.get_by_text("1 of 6 items reached consensus in round 1.").wait_for(timeout=10_000)
+    dash.screenshot(path=str(ARTIFACTS / "dashboard-round-picker.png"))
     dash.close()
 
 

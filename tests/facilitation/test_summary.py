@@ -5,6 +5,9 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+import pytest
+
+from workbench.exceptions import InvalidInput
 from workbench.facilitation.dashboard import FacilitatorDashboard
 from workbench.facilitation.summary import summarise
 
@@ -76,3 +79,36 @@ def test_dashboard_renders_and_moderates(room: Any) -> None:
 class _Reason:
     def __init__(self, value: str) -> None:
         self.value = value
+
+
+def test_dashboard_shows_an_earlier_round_on_request(room: Any) -> None:
+    dash = FacilitatorDashboard(room.wb, room.wid)
+    dash.refresh(force=True)
+    assert dash.round_picker.layout.display == "none"  # one round: nothing to pick
+    assert "reached consensus in round 1" in dash.text["ratings"].value
+
+    dash._ask("next-round")(None)  # asks first
+    assert "Start the next round?" in dash.confirm.children[0].value
+    yes = dash.confirm.children[1].children[0]
+    yes.click()
+    assert room.wb.workshops.get(room.wid).current_round == 2
+    assert dash.confirm.children == ()
+    assert dash.round_picker.layout.display == "flex"
+    assert [label for label, _ in dash.round_picker.options] == ["Round 1", "Round 2 (current)"]
+    assert dash.round_picker.value == 2
+    assert "reached consensus in round 2" in dash.text["ratings"].value
+    assert "0 answers in round 2" in dash.status.value
+
+    dash.round_picker.value = 1  # the facilitator looks back
+    assert "reached consensus in round 1" in dash.text["ratings"].value
+    assert "Showing round 1" in dash.status.value and "answers in round 1" in dash.status.value
+    room.submit(2, "comment", {"text": "A round-2 thought"})
+    dash.refresh()
+    assert dash.round_picker.value == 1  # a new answer does not pull the view away
+
+    dash.round_picker.value = 2
+    assert dash.round_choice is None  # back to following the current round
+    assert "Showing round" not in dash.status.value
+
+    with pytest.raises(InvalidInput, match=r"has rounds 1\.\.2"):
+        summarise(room.wb, room.wid, round_number=3)

@@ -80,6 +80,16 @@ class FacilitatorDashboard:
         self.workshop_id = workshop_id
         self._fingerprint: Any = None
         self._moderation_key: Any = None
+        #: the round shown; None follows the current round
+        self.round_choice: int | None = None
+        self._rounds = 0
+        self._syncing = False
+        self.round_picker = w.ToggleButtons(
+            description="Show round:",
+            style={"description_width": "initial"},
+            layout=w.Layout(display="none"),
+        )
+        self.round_picker.observe(self._pick_round, names="value")
         self._task: asyncio.Task[None] | None = None
         self.status = w.HTML()
         self.status.add_class("wb-live-status")
@@ -119,6 +129,7 @@ class FacilitatorDashboard:
                 self.controls,
                 self.confirm,
                 self.downloads,
+                self.round_picker,
                 self.status,
                 self._section(
                     "Who is taking part",
@@ -232,7 +243,7 @@ class FacilitatorDashboard:
         fingerprint = self.wb.workshops.activity(self.workshop_id)
         if not force and fingerprint == self._fingerprint:
             return None
-        summary = summarise(self.wb, self.workshop_id)
+        summary = summarise(self.wb, self.workshop_id, round_number=self.round_choice)
         self._fingerprint = fingerprint
         return summary
 
@@ -253,11 +264,21 @@ class FacilitatorDashboard:
             f"{escape(info.bundle_hash)}</p></header>"
         )
         self._render_controls(info.state)
+        self._sync_rounds(info.current_round, s.round)
         now = datetime.now(UTC).strftime("%H:%M:%S UTC")
-        self.status.value = (
-            f"<p class='wb-muted' aria-live='polite'>Live: updated at {now}; "
+        shown = (
+            ""
+            if s.round == info.current_round
+            else f" Showing round {s.round} (its answers can no longer change)."
+        )
+        counts = (
             f"{s.registered} registered, {s.active} active in round {info.current_round}, "
-            f"{s.n_feedback} answers.</p>"
+            f"{s.n_feedback} answers in round {s.round}.{shown}"
+            if info.current_round >= 1
+            else "a draft: participants can join once you open it."
+        )
+        self.status.value = (
+            f"<p class='wb-muted' aria-live='polite'>Live: updated at {now}; {counts}</p>"
         )
         for name, png in s.figures.items():
             self.img[name].value = png
@@ -283,6 +304,28 @@ class FacilitatorDashboard:
         refresh = w.Button(description="Refresh now", icon="")
         refresh.on_click(lambda _b: self.refresh(force=True))
         self.controls.children = [*buttons, refresh]
+
+    def _sync_rounds(self, current: int, shown: int) -> None:
+        """One toggle per round once there is more than one; the shown one selected."""
+        if current < 1 or (current == self._rounds and self.round_picker.value == shown):
+            return
+        self._rounds = current
+        self._syncing = True
+        try:
+            self.round_picker.options = [
+                (f"Round {r}" + (" (current)" if r == current else ""), r)
+                for r in range(1, max(current, 1) + 1)
+            ]
+            self.round_picker.value = shown
+        finally:
+            self._syncing = False
+        self.round_picker.layout.display = "flex" if current > 1 else "none"
+
+    def _pick_round(self, change: dict[str, Any]) -> None:
+        if self._syncing or change["new"] is None:
+            return
+        self.round_choice = None if change["new"] == self._rounds else int(change["new"])
+        self.refresh(force=True)
 
     def _act(self, action: str) -> Callable[[Any], None]:
         return self._then_refresh(lambda: self.wb.workshops.act(self.workshop_id, action))

@@ -161,11 +161,16 @@ def participation_figures(info: WorkshopInfo, part: Participation) -> tuple[byte
     return plots.png(fig), text
 
 
-def summarise(wb: Any, workshop_id: int, *, for_minutes: bool = False) -> WorkshopSummary:
-    """Read, analyse and draw one workshop (the current round, compared with the last)."""
+def summarise(
+    wb: Any, workshop_id: int, *, for_minutes: bool = False, round_number: int | None = None
+) -> WorkshopSummary:
+    """Read, analyse and draw one workshop: round ``round_number`` (default: the current
+    round; for the minutes, the last round with answers), compared with the one before."""
     from workbench.participation.analysis import analyse_workshop
 
     info = wb.workshops.get(workshop_id)
+    if round_number is not None:
+        info.round_or_current(round_number)  # a clear error for a round it does not have
     part = wb.workshops.participation(workshop_id)
     summary = WorkshopSummary(
         info=info,
@@ -182,9 +187,9 @@ def summarise(wb: Any, workshop_id: int, *, for_minutes: bool = False) -> Worksh
     summary.figures["participation"], summary.html["missing"] = png, text
     if info.current_round < 1:
         return summary
-    number = info.current_round
+    number = info.current_round if round_number is None else round_number
     current, previous = analyse_workshop(wb.db, workshop_id, number)
-    while for_minutes and current.n_rows == 0 and number > 1:
+    while for_minutes and round_number is None and current.n_rows == 0 and number > 1:
         # the minutes report the last round with answers, not an empty new one
         number -= 1
         current, previous = analyse_workshop(wb.db, workshop_id, number)

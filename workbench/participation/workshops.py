@@ -63,6 +63,15 @@ class WorkshopInfo:
     expected_mix: dict[str, int] = field(default_factory=dict)
     retention_days: int = 365
 
+    def round_or_current(self, number: int | None) -> int:
+        """``number`` if the workshop has that round (None: the current round); else a
+        clear :class:`InvalidInput`. A draft workshop counts as having round 1."""
+        chosen = self.current_round if number is None else number
+        if not 1 <= chosen <= max(self.current_round, 1):
+            rounds = f"workshop {self.id} has rounds 1..{self.current_round}"
+            raise InvalidInput([Problem("input", "round", rounds)])
+        return chosen
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         out = dict(self.__dict__)
