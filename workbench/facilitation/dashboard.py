@@ -314,7 +314,7 @@ class FacilitatorDashboard:
         try:
             self.round_picker.options = [
                 (f"Round {r}" + (" (current)" if r == current else ""), r)
-                for r in range(1, max(current, 1) + 1)
+                for r in range(1, current + 1)
             ]
             self.round_picker.value = shown
         finally:
