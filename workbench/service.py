@@ -313,11 +313,10 @@ class Workbench:
         import shutil
         import tempfile
 
-        info = self.workshops.get(workshop_id)
         with tempfile.TemporaryDirectory(prefix="wb-export-") as tmp:
-            stem = f"workshop-{info.id}-export"
+            stem = f"workshop-{workshop_id}-export"
             suffix = "" if fmt == "csv" else f".{fmt}"  # an unknown format is refused below
-            path = self.export_workshop(info.id, fmt, Path(tmp) / f"{stem}{suffix}")
+            path = self.export_workshop(workshop_id, fmt, Path(tmp) / f"{stem}{suffix}")
             if path.is_dir():
                 path = Path(shutil.make_archive(str(Path(tmp) / stem), "zip", root_dir=path))
             return Download(path.name, EXPORT_MEDIA_TYPES[fmt], path.read_bytes())
@@ -326,9 +325,9 @@ class Workbench:
         """A workshop's minutes (offline HTML) as one file, written in a temporary folder."""
         import tempfile
 
-        info = self.workshops.get(workshop_id)
         with tempfile.TemporaryDirectory(prefix="wb-minutes-") as tmp:
-            [path] = self.workshop_minutes(info.id, Path(tmp) / f"workshop-{info.id}-minutes.html")
+            name = f"workshop-{workshop_id}-minutes.html"
+            [path] = self.workshop_minutes(workshop_id, Path(tmp) / name)
             return Download(path.name, "text/html; charset=utf-8", path.read_bytes())
 
     def analysis(self, workshop_id: int, round_number: int | None = None) -> Any:
