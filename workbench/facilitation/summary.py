@@ -169,8 +169,8 @@ def summarise(
     from workbench.participation.analysis import analyse_workshop
 
     info = wb.workshops.get(workshop_id)
-    if round_number is not None:
-        info.round_or_current(round_number)  # a clear error for a round it does not have
+    # a round it does not have is a clear error, before any work
+    number = info.current_round if round_number is None else info.round_or_current(round_number)
     part = wb.workshops.participation(workshop_id)
     summary = WorkshopSummary(
         info=info,
@@ -187,7 +187,6 @@ def summarise(
     summary.figures["participation"], summary.html["missing"] = png, text
     if info.current_round < 1:
         return summary
-    number = info.current_round if round_number is None else round_number
     current, previous = analyse_workshop(wb.db, workshop_id, number)
     while for_minutes and round_number is None and current.n_rows == 0 and number > 1:
         # the minutes report the last round with answers, not an empty new one
@@ -270,13 +269,13 @@ def _ratings_html(a: Any) -> str:
     for i in range(len(r.n)):
         option, criterion = a.option_labels[i // n_crit], a.criterion_labels[i % n_crit]
         consensus = {"in": "agreed: in", "out": "agreed: out"}.get(str(r.agreement[i]), "")
+        rated = r.n[i] > 0
         if r.consensus[i]:
             verdict = f"<span class='wb-status-ok'>✓ consensus ({consensus})</span>"
-        elif r.n[i] == 0:
+        elif not rated:
             verdict = "<span class='wb-muted'>no ratings yet: asked again next round</span>"
         else:
             verdict = "<span class='wb-muted'>no consensus: asked again next round</span>"
-        rated = r.n[i] > 0
         iqr = f"{_fmt(r.q1[i])}–{_fmt(r.q3[i])}" if rated else "–"
         top = f"{_fmt(r.top_share[i] * 100, 0)}%" if rated else "–"
         rows.append(
