@@ -110,6 +110,9 @@ class Participant:
         self.timeout = timeout
         self.ws: WebSocketClientConnection | None = None
         self.phase = "the page"  # what the participant is waiting for
+        self.session = ""  # the websocket's session id (set once it is open)
+        self.kernel_id = ""
+        self.states: dict[str, Any] = {}  # widget states of update_states, by model id
 
     async def run(self, start: float) -> Result:
         """Load the page; ``start`` is the shared perf_counter instant of the burst."""
@@ -135,7 +138,8 @@ class Participant:
             return Result(ok=False, html_s=html_s, error="no kernel id in the page")
         kernel_id = found.group(1)
         parts = urlsplit(self.url)
-        session = uuid.uuid4().hex
+        session = self.session = uuid.uuid4().hex
+        self.kernel_id = kernel_id
         self.phase = "the kernel websocket"
         ws_url = f"ws://{parts.netloc}/api/kernels/{kernel_id}/channels?session_id={session}"
         self.ws = await websocket_connect(
@@ -163,7 +167,7 @@ class Participant:
             if content.get("comm_id") != comm_id or data.get("method") != "update_states":
                 continue
             tti = time.perf_counter() - start
-            states = data.get("states", {})
+            states = self.states = data.get("states", {})
             if not is_app(states):
                 return Result(
                     ok=False,
@@ -173,7 +177,14 @@ class Participant:
                     kernel_id=kernel_id,
                 )
             return Result(
-                True, tti, html_s, ws_s, len(states), len(response.body), len(frame), kernel_id
+                True,
+                tti,
+                html_s,
+                ws_s,
+                len(states),
+                len(response.body),
+                len(frame),
+                kernel_id=kernel_id,
             )
 
     def close(self) -> None:

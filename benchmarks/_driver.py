@@ -1,0 +1,566 @@
+"""A simulated participant that answers, over the page's kernel websocket, as a browser does.
+
+:class:`Page` loads a join link like :class:`_wsclient.Participant` (GET, kernel
+websocket, ``request_states``) and then keeps a mirror of every widget model: the
+``update_states`` reply, the ``comm_open`` of each widget the kernel creates later
+(e.g. the feedback forms after joining) and every ``update`` / ``echo_update``.
+It acts on widgets as the ipywidgets manager of a browser does:
+
+- set values: ``comm_msg {"method": "update", "state": {...}, "buffer_paths": []}``;
+- click: ``comm_msg {"method": "custom", "content": {"event": "click"}}``.
+
+The kernel handles shell messages in order and publishes ``status: idle`` (with the
+message as parent) once the handler has returned, so after the idle of a Save click the
+mirror holds the form's StatusLine as the handler left it: "Saved at …" means the
+submission was committed (acknowledged); an error status means it was refused.
+
+Widgets are found by model name and content, never by fixed positions: a form by the
+``<h3>`` title of its header (the form classes' ``title``), its Save button and status
+line inside that form's box, the registration inputs by their descriptions. The newest
+match wins, so a page that re-renders its feedback section in place is followed.
+
+:func:`expected_payload` computes from the mirror the payload the kernel will send for a
+form, so a caller can check the database against what the page showed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import json
+import re
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from _wsclient import Participant, Result, decode_frame
+from tornado.httpclient import AsyncHTTPClient
+
+from workbench.classifications import STAKEHOLDER_GROUPS
+from workbench.widgets.approval import ApprovalForm, RankingForm
+from workbench.widgets.comment import CommentForm
+from workbench.widgets.rating import RatingGrid
+from workbench.widgets.statements import CHOICES, ProposeStatement, StatementVotes
+
+#: Form title (its ``<h3>``) per submission kind.
+TITLES = {
+    "rating": RatingGrid.title,
+    "approval": ApprovalForm.title,
+    "ranking": RankingForm.title,
+    "vote": StatementVotes.title,
+    "proposal": ProposeStatement.title,
+    "comment": CommentForm.title,
+}
+GENERAL_LABEL = "The proposal as a whole"
+SAVED = "Saved at "
+_TAG = re.compile(r"<[^>]+>")
+Status = Literal["acknowledged", "refused", "waiting", "lost"]
+
+
+class ConnectionLost(RuntimeError):
+    """The page's websocket closed (server or kernel gone)."""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """What the workshop asks: keys and labels as the page shows them."""
+
+    options: list[tuple[str, str]]  # (key, label)
+    criteria: list[tuple[str, str]]  # (key, label)
+    statements: list[tuple[int, str]]  # (id, text)
+    scale: int
+
+    @classmethod
+    def from_info(cls, info: Any, statements: Iterable[dict[str, Any]]) -> Catalog:
+        """From a WorkshopInfo and ``FeedbackService.statements`` rows."""
+        return cls(
+            options=[(o["key"], o["label"]) for o in info.options],
+            criteria=[(c["key"], c["label"]) for c in info.criteria],
+            statements=[(int(s["id"]), s["text"]) for s in statements],
+            scale=int(info.scale),
+        )
+
+
+@dataclass
+class Submission:
+    """One Save click and what the page showed afterwards."""
+
+    kind: str
+    payload: dict[str, Any]  # what the kernel sends, computed from the page's state
+    status: Status = "lost"
+    message: str = ""
+    sent_at: float = 0.0  # perf_counter at the click
+    seconds: float | None = None  # click -> outcome shown
+
+
+def text_of(markup: str) -> str:
+    """The visible text of a widget's HTML value."""
+    return html.unescape(_TAG.sub("", markup)).strip()
+
+
+def _ref(model_id: str) -> str:
+    return f"IPY_MODEL_{model_id}"
+
+
+def _message(msg_type: str, session: str, content: dict[str, Any], msg_id: str) -> str:
+    return json.dumps(
+        {
+            "header": {
+                "msg_id": msg_id,
+                "msg_type": msg_type,
+                "username": "participant",
+                "session": session,
+                "date": datetime.now(UTC).isoformat(),
+                "version": "5.3",
+            },
+            "parent_header": {},
+            "metadata": {},
+            "content": content,
+            "channel": "shell",
+            "buffers": [],
+        }
+    )
+
+
+@dataclass
+class Form:
+    """One feedback form on the page (model ids)."""
+
+    box: str
+    body: str
+    save: str
+    status: str
+
+
+class Page(Participant):
+    """A participant's open page: a live mirror of its widgets and the actions on them."""
+
+    def __init__(
+        self,
+        url: str,
+        http: AsyncHTTPClient,
+        timeout: float = 120.0,
+        catalog: Catalog | None = None,
+    ) -> None:
+        super().__init__(url, http, timeout)
+        self.catalog = catalog
+        self.models: dict[str, dict[str, Any]] = {}  # model id -> model name and state
+        self.created: list[str] = []  # model ids, oldest first
+        self.closed = False
+        self.submissions: list[Submission] = []
+        self._idle: dict[str, asyncio.Future[None]] = {}
+        self._changed = asyncio.Event()
+        self._reader: asyncio.Task[None] | None = None
+
+    # -- connection ---------------------------------------------------------------------
+    async def open(self) -> Result:
+        """Load the page and start following the kernel's messages."""
+        result = await self.run(time.perf_counter())
+        if result.ok:
+            for model_id, model in self.states.items():
+                self._add(model_id, model.get("state", {}))
+            self._reader = asyncio.create_task(self._read())
+        return result
+
+    def _add(self, model_id: str, state: dict[str, Any]) -> None:
+        if model_id not in self.models:
+            self.created.append(model_id)
+        self.models[model_id] = {"model_name": state.get("_model_name", ""), "state": dict(state)}
+
+    async def _read(self) -> None:
+        assert self.ws is not None
+        try:
+            while True:
+                frame = await self.ws.read_message()
+                if frame is None:
+                    break
+                self._handle(decode_frame(frame))
+        finally:
+            self.closed = True
+            for fut in self._idle.values():
+                if not fut.done():
+                    fut.set_exception(ConnectionLost("the page's websocket closed"))
+            self._changed.set()
+
+    def _handle(self, msg: dict[str, Any]) -> None:
+        if msg.get("channel") != "iopub":
+            return
+        msg_type = msg.get("header", {}).get("msg_type")
+        content = msg.get("content", {})
+        if msg_type == "status" and content.get("execution_state") == "idle":
+            fut = self._idle.pop(msg.get("parent_header", {}).get("msg_id", ""), None)
+            if fut is not None and not fut.done():
+                fut.set_result(None)
+        elif msg_type == "comm_open" and content.get("target_name") == "jupyter.widget":
+            self._add(content["comm_id"], content.get("data", {}).get("state", {}))
+            self._changed.set()
+        elif msg_type == "comm_msg":
+            data = content.get("data", {})
+            model = self.models.get(content.get("comm_id", ""))
+            if model is not None and data.get("method") in ("update", "echo_update"):
+                model["state"].update(data.get("state", {}))
+                self._changed.set()
+        elif msg_type == "comm_close":
+            self.models.pop(content.get("comm_id", ""), None)
+
+    def close(self) -> None:
+        """Close the tab's websocket."""
+        super().close()
+        if self._reader is not None:
+            self._reader.cancel()
+
+    async def send(self, model_id: str, data: dict[str, Any], *, wait: bool = True) -> str:
+        """A ``comm_msg`` to one widget; waits until the kernel has handled it."""
+        if self.closed or self.ws is None:
+            raise ConnectionLost("the page's websocket is closed")
+        msg_id = uuid.uuid4().hex
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if wait:
+            self._idle[msg_id] = fut
+        content = {"comm_id": model_id, "data": data}
+        try:
+            await self.ws.write_message(_message("comm_msg", self.session, content, msg_id))
+        except Exception as exc:  # WebSocketClosedError, StreamClosedError
+            self._idle.pop(msg_id, None)
+            raise ConnectionLost(f"{type(exc).__name__}: {exc}") from exc
+        if wait:
+            try:
+                await asyncio.wait_for(fut, self.timeout)
+            finally:
+                self._idle.pop(msg_id, None)
+        return msg_id
+
+    async def update(self, model_id: str, wait: bool = True, **state: Any) -> None:
+        """Set widget values as the browser does (and mirror them)."""
+        self.models[model_id]["state"].update(state)
+        await self.send(
+            model_id, {"method": "update", "state": state, "buffer_paths": []}, wait=wait
+        )
+
+    async def click(self, model_id: str, wait: bool = True) -> None:
+        """Click a button."""
+        await self.send(model_id, {"method": "custom", "content": {"event": "click"}}, wait=wait)
+
+    # -- finding widgets ----------------------------------------------------------------
+    def state(self, model_id: str) -> dict[str, Any]:
+        """The mirrored state of one widget."""
+        return self.models[model_id]["state"]
+
+    def name(self, model_id: str) -> str:
+        """A widget's model name, e.g. ``ButtonModel``."""
+        return str(self.models.get(model_id, {}).get("model_name", ""))
+
+    def children(self, model_id: str) -> list[str]:
+        """Ids of a box's children (that the mirror knows)."""
+        refs = self.models.get(model_id, {}).get("state", {}).get("children", [])
+        return [r[len("IPY_MODEL_") :] for r in refs if r[len("IPY_MODEL_") :] in self.models]
+
+    def descendants(self, model_id: str) -> list[str]:
+        """Ids of every widget inside a box, depth first."""
+        out: list[str] = []
+        for child in self.children(model_id):
+            out += [child, *self.descendants(child)]
+        return out
+
+    def find(self, model_name: str, **match: Any) -> list[str]:
+        """Ids of live widgets of one model whose state has these values, oldest first."""
+        return [
+            mid
+            for mid in self.created
+            if mid in self.models
+            and self.name(mid) == model_name
+            and all(self.state(mid).get(k) == v for k, v in match.items())
+        ]
+
+    def find_html(self, needle: str) -> list[str]:
+        """Ids of HTML widgets whose value contains ``needle``, oldest first."""
+        return [
+            mid
+            for mid in self.created
+            if mid in self.models
+            and self.name(mid) == "HTMLModel"
+            and needle in str(self.state(mid).get("value", ""))
+        ]
+
+    def parent(self, model_id: str) -> str | None:
+        """The newest box that holds ``model_id``."""
+        ref = _ref(model_id)
+        holders = [
+            m
+            for m in self.created
+            if ref in self.models.get(m, {}).get("state", {}).get("children", [])
+        ]
+        return holders[-1] if holders else None
+
+    def form(self, kind: str) -> Form:
+        """The newest form of a submission kind, found by its ``<h3>`` title."""
+        heading = f"<h3>{html.escape(TITLES[kind])}</h3>"
+        for header in reversed(self.find_html(heading)):
+            box = self.parent(header)
+            if box is None:
+                continue
+            inside = self.children(box)
+            saves = [
+                m
+                for m in self.descendants(box)
+                if self.name(m) == "ButtonModel" and self.state(m).get("description") == "Save"
+            ]
+            statuses = [m for m in inside if self.name(m) == "HTMLModel" and m != header]
+            bodies = [
+                m for m in inside if m != header and self.name(m) in ("VBoxModel", "BoxModel")
+            ]
+            if saves and statuses and bodies:
+                return Form(box=box, body=bodies[0], save=saves[0], status=statuses[-1])
+        raise LookupError(f"no {kind!r} form on the page")
+
+    def has_form(self, kind: str) -> bool:
+        """True if the page shows the form of ``kind``."""
+        try:
+            self.form(kind)
+        except LookupError:
+            return False
+        return True
+
+    def status_text(self, kind: str) -> str:
+        """The visible text of a form's status line."""
+        return text_of(str(self.state(self.form(kind).status).get("value", "")))
+
+    def texts(self) -> list[str]:
+        """Visible text of every HTML widget, oldest first (for messages on the page)."""
+        return [
+            text_of(str(self.state(m).get("value", "")))
+            for m in self.created
+            if m in self.models and self.name(m) == "HTMLModel"
+        ]
+
+    # -- registration -------------------------------------------------------------------
+    async def join(self, name: str, group: str, consent: bool = True) -> str:
+        """Fill in the registration form and click "Join the workshop".
+
+        ``group`` is a stakeholder group key; returns "" once the feedback forms are shown,
+        else the registration form's status text."""
+        (text,) = self.find("TextModel", description="Your name")[-1:]
+        (dropdown,) = self.find("DropdownModel", description="You represent")[-1:]
+        (box,) = self.find("CheckboxModel", description="I agree")[-1:]
+        (button,) = self.find("ButtonModel", description="Join the workshop")[-1:]
+        labels = self.state(dropdown)["_options_labels"]
+        await self.update(text, value=name, wait=False)
+        await self.update(dropdown, index=labels.index(STAKEHOLDER_GROUPS[group]), wait=False)
+        await self.update(box, value=consent, wait=False)
+        await self.click(button)
+        if self.has_form("rating"):
+            return ""
+        status = self.parent(button)
+        lines = [
+            text_of(str(self.state(m).get("value", "")))
+            for m in self.children(status or "")
+            if self.name(m) == "HTMLModel"
+        ]
+        return lines[-1] if lines else "no feedback forms after joining"
+
+    # -- answering ----------------------------------------------------------------------
+    def _labels(self) -> tuple[dict[str, str], dict[str, str]]:
+        assert self.catalog is not None, "a Page needs a Catalog to answer"
+        return dict(self.catalog.options), dict(self.catalog.criteria)
+
+    def rating_cells(self) -> dict[tuple[str, str], str]:
+        """ToggleButtons ids of the rating grid by (option key, criterion key)."""
+        options, criteria = self._labels()
+        by_option = {f"<h4>{html.escape(label)}</h4>": key for key, label in options.items()}
+        by_criterion = {
+            f"<strong>{html.escape(label)}</strong>": key for key, label in criteria.items()
+        }
+        cells: dict[tuple[str, str], str] = {}
+        for block in self.children(self.form("rating").body):
+            option = None
+            for row in self.children(block):
+                if self.name(row) == "HTMLModel":
+                    value = str(self.state(row).get("value", ""))
+                    option = next((k for h, k in by_option.items() if h in value), option)
+                    continue
+                parts = self.children(row)
+                toggles = [m for m in parts if self.name(m) == "ToggleButtonsModel"]
+                label = " ".join(
+                    str(self.state(m).get("value", ""))
+                    for m in parts
+                    if self.name(m) == "HTMLModel"
+                )
+                criterion = next((k for h, k in by_criterion.items() if h in label), None)
+                if option and criterion and toggles:
+                    cells[(option, criterion)] = toggles[0]
+        return cells
+
+    async def rate(self, ratings: dict[tuple[str, str], int]) -> None:
+        """Pick ratings (1..scale) in the grid."""
+        cells = self.rating_cells()
+        for cell, value in ratings.items():
+            await self.update(cells[cell], index=value - 1, wait=False)
+
+    def approval_boxes(self) -> dict[str, str]:
+        """Checkbox ids of the approval form by option key."""
+        options, _ = self._labels()
+        keys = {label: key for key, label in options.items()}
+        body = self.form("approval").body
+        return {
+            keys[self.state(m)["description"]]: m
+            for m in self.descendants(body)
+            if self.name(m) == "CheckboxModel" and self.state(m).get("description") in keys
+        }
+
+    async def approve(self, approved: Iterable[str]) -> None:
+        """Tick exactly these options."""
+        chosen = set(approved)
+        for key, box in self.approval_boxes().items():
+            await self.update(box, value=key in chosen, wait=False)
+
+    def ranking_rows(self) -> list[tuple[str, str, str]]:
+        """(option key, up button id, down button id) in the order shown."""
+        options, _ = self._labels()
+        keys = {label: key for key, label in options.items()}
+        rows = []
+        for row in self.descendants(self.form("ranking").body):
+            if self.name(row) != "HBoxModel":
+                continue
+            parts = self.children(row)
+            label = next(
+                (self.state(m).get("value", "") for m in parts if self.name(m) == "LabelModel"), ""
+            )
+            buttons = [m for m in parts if self.name(m) == "ButtonModel"]
+            up = next((b for b in buttons if self.state(b).get("icon") == "arrow-up"), "")
+            down = next((b for b in buttons if self.state(b).get("icon") == "arrow-down"), "")
+            text = str(label).split(". ", 1)[-1]
+            if text in keys:
+                rows.append((keys[text], up, down))
+        return rows
+
+    async def rank(self, order: list[str]) -> None:
+        """Reorder the options with the "move up" buttons until they show ``order``."""
+        for position, key in enumerate(order):
+            while True:
+                rows = self.ranking_rows()
+                index = [k for k, _, _ in rows].index(key)
+                if index <= position:
+                    break
+                await self.click(rows[index][1])
+
+    async def comment(self, target: str, text: str) -> None:
+        """Choose what the comment is about (option key or "general") and write it."""
+        options, _ = self._labels()
+        body = self.form("comment").body
+        (dropdown,) = [m for m in self.children(body) if self.name(m) == "DropdownModel"][-1:]
+        (area,) = [m for m in self.children(body) if self.name(m) == "TextareaModel"][-1:]
+        label = GENERAL_LABEL if target == "general" else options[target]
+        index = self.state(dropdown)["_options_labels"].index(label)
+        await self.update(dropdown, index=index, wait=False)
+        await self.update(area, value=text, wait=False)
+
+    def vote_toggles(self) -> dict[int, str]:
+        """ToggleButtons ids of the statement votes by statement id."""
+        assert self.catalog is not None
+        texts = {f"<strong>{html.escape(t)}</strong>": sid for sid, t in self.catalog.statements}
+        out: dict[int, str] = {}
+        for row in self.children(self.form("vote").body):
+            parts = self.children(row)
+            heading = " ".join(
+                str(self.state(m).get("value", "")) for m in parts if self.name(m) == "HTMLModel"
+            )
+            toggles = [m for m in parts if self.name(m) == "ToggleButtonsModel"]
+            sid = next((s for h, s in texts.items() if h in heading), None)
+            if sid is not None and toggles:
+                out[sid] = toggles[0]
+        return out
+
+    async def vote(self, votes: dict[int, str]) -> None:
+        """Vote "agree", "disagree" or "pass" on statements by id."""
+        values = [value for _, value in CHOICES]
+        toggles = self.vote_toggles()
+        for sid, choice in votes.items():
+            await self.update(toggles[sid], index=values.index(choice), wait=False)
+
+    def expected_payload(self, kind: str) -> dict[str, Any]:
+        """The payload the kernel sends for ``kind``, from what the page shows now."""
+        if kind == "rating":
+            ratings: dict[str, dict[str, int]] = {}
+            for (option, criterion), cell in self.rating_cells().items():
+                index = self.state(cell).get("index")
+                if index is not None:
+                    ratings.setdefault(option, {})[criterion] = int(index) + 1
+            return {"ratings": ratings}
+        if kind == "approval":
+            return {
+                "approved": [
+                    k for k, b in self.approval_boxes().items() if self.state(b).get("value")
+                ]
+            }
+        if kind == "ranking":
+            return {"order": [key for key, _, _ in self.ranking_rows()]}
+        if kind == "comment":
+            options, _ = self._labels()
+            body = self.form("comment").body
+            dropdown = [m for m in self.children(body) if self.name(m) == "DropdownModel"][-1]
+            area = [m for m in self.children(body) if self.name(m) == "TextareaModel"][-1]
+            label = self.state(dropdown)["_options_labels"][self.state(dropdown)["index"]]
+            target = (
+                "general" if label == GENERAL_LABEL else {v: k for k, v in options.items()}[label]
+            )
+            return {"target": target, "text": str(self.state(area).get("value", "")).strip()}
+        if kind == "vote":
+            values = [value for _, value in CHOICES]
+            votes = {}
+            for sid, toggle in self.vote_toggles().items():
+                index = self.state(toggle).get("index")
+                if index is not None:
+                    votes[str(sid)] = values[int(index)]
+            return {"votes": votes}
+        raise ValueError(f"no expected payload for {kind!r}")
+
+    async def save(self, kind: str, *, wait_s: float = 0.0) -> Submission:
+        """Click the form's Save and read its status line once the kernel is idle.
+
+        "Saved at …" is acknowledged, an error status refused; anything else is
+        "waiting" (held back by the rate limit), followed up to ``wait_s`` seconds for
+        its outcome. A closed websocket leaves the submission "lost" (never acknowledged).
+        """
+        form = self.form(kind)
+        payload = self.expected_payload(kind) if kind != "proposal" else {}
+        sub = Submission(kind, payload, sent_at=time.perf_counter())
+        self.submissions.append(sub)
+        try:
+            await self.click(form.save)
+            deadline = time.monotonic() + wait_s
+            while True:
+                value = str(self.state(form.status).get("value", ""))
+                sub.message = text_of(value)
+                if sub.message.startswith(SAVED):
+                    sub.status = "acknowledged"
+                elif "wb-status-error" in value:
+                    sub.status = "refused"
+                else:
+                    sub.status = "waiting"
+                remaining = deadline - time.monotonic()
+                if sub.status != "waiting" or remaining <= 0:
+                    break
+                self._changed.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+                if self.closed:
+                    sub.status = "lost"
+                    break
+        except (ConnectionLost, TimeoutError) as exc:
+            sub.status, sub.message = "lost", f"{type(exc).__name__}: {exc}"
+        sub.seconds = time.perf_counter() - sub.sent_at
+        return sub
+
+
+async def open_pages(
+    urls: list[str], catalog: Catalog | None, timeout: float = 300.0
+) -> tuple[list[Page], list[Result], AsyncHTTPClient]:
+    """Open one page per join link, all at once; the caller closes the pages and client."""
+    http = AsyncHTTPClient(force_instance=True, max_clients=len(urls) + 4)
+    pages = [Page(url=u, http=http, timeout=timeout, catalog=catalog) for u in urls]
+    results = await asyncio.gather(*(p.open() for p in pages))
+    return pages, list(results), http
