@@ -21,9 +21,12 @@ from workbench.config import Settings
 from workbench.exceptions import InvalidInput, WorkbenchError
 from workbench.facilitation.notebook import dashboard_url
 from workbench.participation.workshops import WorkshopService
+from workbench.server.body import MAX_BODY, BodyError, parse_object
 from workbench.service import Workbench
 
-MAX_BODY = 64_000
+__all__ = ["MAX_BODY", "setup_handlers"]
+#: Ids and round numbers are 32-bit integers in the database; larger ones cannot exist.
+MAX_ID = 2**31 - 1
 
 
 class _Base(APIHandler):
@@ -33,16 +36,11 @@ class _Base(APIHandler):
         return service
 
     def body(self) -> dict[str, Any]:
-        raw = self.request.body or b"{}"
-        if len(raw) > MAX_BODY:
-            raise tornado.web.HTTPError(413, f"the request body is larger than {MAX_BODY} bytes")
+        """The request's JSON object (see :mod:`workbench.server.body`); 4xx if refused."""
         try:
-            data = json.loads(raw)
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            raise tornado.web.HTTPError(400, "the request body must be a JSON object")
-        return data
+            return parse_object(self.request.body, self.request.headers.get("Content-Type"))
+        except BodyError as exc:
+            raise tornado.web.HTTPError(exc.status, str(exc)) from None
 
     async def call(self, fn: Callable[..., Any], *args: Any, status: int = 200, **kw: Any) -> None:
         ok, result = await self.run(fn, *args, **kw)
@@ -81,6 +79,17 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "__dataclass_fields__"):
         return {k: _jsonable(v) for k, v in value.__dict__.items()}
     return value
+
+
+def _id(text: str) -> int:
+    """A workshop id from the URL; one too large for the database is simply not found."""
+    if len(text) > 10 or int(text) > MAX_ID:
+        raise tornado.web.HTTPError(404, f"no workshop with id {_shown(text)}")
+    return int(text)
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 20 else f"{text[:20]}…"
 
 
 def _int(value: Any, name: str, default: int | None = None) -> int:
@@ -135,7 +144,7 @@ class WorkshopHandler(_Base):
 
     @tornado.web.authenticated
     async def get(self, workshop_id: str) -> None:
-        await self.call(self.wb.workshops.get, int(workshop_id))
+        await self.call(self.wb.workshops.get, _id(workshop_id))
 
 
 class WorkshopActionHandler(_Base):
@@ -143,7 +152,7 @@ class WorkshopActionHandler(_Base):
 
     @tornado.web.authenticated
     async def post(self, workshop_id: str, action: str) -> None:
-        await self.call(self.wb.workshops.act, int(workshop_id), action)
+        await self.call(self.wb.workshops.act, _id(workshop_id), action)
 
 
 class LinksHandler(_Base):
@@ -154,7 +163,7 @@ class LinksHandler(_Base):
         body = self.body()
         if body.get("shared") is True:
             await self.call(
-                lambda: {"url": self.wb.workshops.shared_link(int(workshop_id))}, status=201
+                lambda: {"url": self.wb.workshops.shared_link(_id(workshop_id))}, status=201
             )
             return
         hours = body.get("valid_hours")
@@ -162,7 +171,7 @@ class LinksHandler(_Base):
             raise tornado.web.HTTPError(400, "valid_hours must be a number")
         await self.call(
             self.wb.workshops.links,
-            int(workshop_id),
+            _id(workshop_id),
             _int(body.get("count"), "count", 1),
             valid_hours=hours,
             status=201,
@@ -174,7 +183,7 @@ class ParticipationHandler(_Base):
 
     @tornado.web.authenticated
     async def get(self, workshop_id: str) -> None:
-        await self.call(self.wb.workshops.participation, int(workshop_id))
+        await self.call(self.wb.workshops.participation, _id(workshop_id))
 
 
 class ModerationHandler(_Base):
@@ -182,7 +191,7 @@ class ModerationHandler(_Base):
 
     @tornado.web.authenticated
     async def get(self, workshop_id: str) -> None:
-        wid = int(workshop_id)
+        wid = _id(workshop_id)
         await self.call(
             lambda: {
                 "queue": self.wb.moderation.queue(wid),
@@ -197,7 +206,7 @@ class ModerationHandler(_Base):
         actor = getattr(user, "username", None) or "facilitator"
         await self.call(
             self.wb.moderation.moderate,
-            int(workshop_id),
+            _id(workshop_id),
             target_kind=str(body.get("target_kind", "")),
             target_id=_int(body.get("target_id"), "target_id"),
             action=str(body.get("action", "")),
@@ -214,7 +223,9 @@ class AnalysisHandler(_Base):
         raw = self.get_argument("round", "")
         if raw and not (raw.isascii() and raw.isdigit()):
             raise tornado.web.HTTPError(400, "round must be a positive integer")
-        await self.call(self.wb.analysis, int(workshop_id), int(raw) if raw else None)
+        if len(raw) > 10 or (raw and int(raw) > MAX_ID):
+            raise tornado.web.HTTPError(400, f"round {_shown(raw)} does not exist")
+        await self.call(self.wb.analysis, _id(workshop_id), int(raw) if raw else None)
 
 
 class DownloadHandler(_Base):
@@ -225,9 +236,9 @@ class DownloadHandler(_Base):
     async def get(self, workshop_id: str, what: str) -> None:
         if what == "export":
             fmt = self.get_argument("format", "xlsx")
-            ok, file = await self.run(self.wb.export_download, int(workshop_id), fmt)
+            ok, file = await self.run(self.wb.export_download, _id(workshop_id), fmt)
         else:
-            ok, file = await self.run(self.wb.minutes_download, int(workshop_id))
+            ok, file = await self.run(self.wb.minutes_download, _id(workshop_id))
         if not ok:
             return
         self.set_header("Content-Disposition", f'attachment; filename="{file.filename}"')
