@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
@@ -79,12 +79,21 @@ def add_workshop(session: Session, **fields: Any) -> Workshop:
     return _add(session, Workshop(**fields))
 
 
-def find_workshop(session: Session, *, workshop_id: int, lock: bool = False) -> Workshop | None:
-    """The workshop with this id; ``lock`` serialises state changes on PostgreSQL."""
+def find_workshop(
+    session: Session, *, workshop_id: int, lock: bool | Literal["share"] = False
+) -> Workshop | None:
+    """The workshop with this id, read fresh from the database.
+
+    ``lock=True`` takes the row for update (state changes: open, next round, close);
+    ``lock="share"`` takes a shared lock (a submission), so that no state change can
+    commit between this read and the end of the transaction. Both wait for a change in
+    progress and then see its result (PostgreSQL; SQLite's write transaction already
+    serialises all writers).
+    """
     query = select(Workshop).where(Workshop.id == workshop_id)
     if lock:
-        query = query.with_for_update()
-    return session.exec(query).first()
+        query = query.with_for_update(read=lock == "share")
+    return session.exec(query.execution_options(populate_existing=True)).first()
 
 
 def find_workshops(session: Session, *, state: str | None = None) -> Sequence[Workshop]:

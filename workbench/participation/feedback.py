@@ -124,7 +124,10 @@ class FeedbackService:
             )
             if previous is not None:
                 return self._resend(previous, digest)
-            workshop = self.workshops._workshop(s, wid)
+            # A shared lock on the workshop row: no round change or close can commit
+            # until this submission has, so the round it is stored under is the round
+            # that is current at its commit (a change in progress is waited for and seen).
+            workshop = self.workshops._workshop(s, wid, lock="share")
             if participant.consent_at is None:
                 raise AccessDenied("Please register (name, group and consent) before answering.")
             if workshop.state != "open":

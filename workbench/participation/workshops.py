@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from workbench.classifications import STAKEHOLDER_GROUPS
@@ -429,7 +429,9 @@ class WorkshopService:
             return _admission(participant, workshop)
 
     # -- helpers ----------------------------------------------------------------------
-    def _workshop(self, s: Any, workshop_id: int, *, lock: bool = False) -> Workshop:
+    def _workshop(
+        self, s: Any, workshop_id: int, *, lock: bool | Literal["share"] = False
+    ) -> Workshop:
         workshop = store.find_workshop(s, workshop_id=workshop_id, lock=lock)
         if workshop is None:
             raise WorkshopNotFound(f"no workshop with id {workshop_id}")
