@@ -8,6 +8,7 @@ participant app is saved to ``test-artifacts/``.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import urllib.request
 from pathlib import Path
@@ -17,6 +18,13 @@ from workbench.db import participation as store
 from workbench.publish import APP_VERSION
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+_axe_spec = importlib.util.spec_from_file_location(
+    "wb_test_axe", Path(__file__).with_name("_axe.py")
+)
+assert _axe_spec is not None and _axe_spec.loader is not None
+_axe = importlib.util.module_from_spec(_axe_spec)
+_axe_spec.loader.exec_module(_axe)
+check_axe = _axe.check_axe
 
 
 def _rows(served: Any) -> dict[str, int]:
@@ -56,6 +64,7 @@ def test_participant_journey(served: Any, browser: Any) -> None:
     page.locator("#wb-ready-status", has_text="The case study has loaded.").wait_for(
         state="attached", timeout=30_000
     )
+    check_axe(page, "participant-join")
     page.get_by_placeholder("a pseudonym is fine").fill("Ana <b>bold</b>")
     page.locator("select").first.select_option(label="Trade unions")
     page.get_by_text("I agree", exact=True).click()
@@ -82,6 +91,7 @@ def test_participant_journey(served: Any, browser: Any) -> None:
     _save(page, "Your comments")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "participant-app.png"), full_page=True)
+    check_axe(page, "participant-answering")
     assert page.evaluate("window.__xss") is None
     assert external == []
     # the run's plots are served by the app server (not embedded in the widget state)
@@ -141,6 +151,7 @@ def test_foreign_token_is_refused_and_nothing_written(served: Any, browser: Any)
     )
     assert response is not None and response.status == 403
     assert "This join link is not valid" in page.inner_text("body")
+    check_axe(page, "participant-refused")
     page.close()
     assert _rows(served) == before
 
@@ -172,6 +183,7 @@ def test_closed_workshop_is_read_only(served: Any, browser: Any) -> None:
     assert chosen.is_disabled()
     assert "mod-active" in (chosen.get_attribute("class") or "")
     page.screenshot(path=str(ARTIFACTS / "participant-closed.png"))
+    check_axe(page, "participant-closed")
     page.close()
     with wb.db.session() as s:
         rows = store.find_feedback(s, workshop_id=info.id)

@@ -1,8 +1,9 @@
 """The stakeholder app server (``workbench.appserver``) behind a real ``workbench serve``.
 
 Runs against the session fixture ``served``. Every page GET with a valid link uses a
-preheated kernel, so this module loads exactly one page (fixture ``page``) and shuts its
-kernel down again at the end; everything else is refused before a kernel is touched.
+preheated kernel: each test that needs a page loads its own (fixture ``page``) and shuts
+its kernel down again at the end, so the tests pass in any order; everything else is
+refused before a kernel is touched.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import html
 import http.client
+import importlib.util
 import json
 import re
 import secrets
@@ -34,6 +36,12 @@ APP = "es61-manufacturing-youth.ipynb"
 POOL_SYNC_S = 2.0
 WRITE_TABLES = ("participant", "submission", "feedback", "statement", "workshop")
 UUID_RE = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_axe_spec = importlib.util.spec_from_file_location(
+    "wb_test_axe", Path(__file__).with_name("_axe.py")
+)
+assert _axe_spec is not None and _axe_spec.loader is not None
+_axe = importlib.util.module_from_spec(_axe_spec)
+_axe_spec.loader.exec_module(_axe)
 
 
 # -- helpers -----------------------------------------------------------------------------
@@ -147,16 +155,22 @@ class Page:
     kernel_id: str
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def page(served: Any) -> Iterator[Page]:
-    """The one stakeholder page this module loads (consumes one preheated kernel)."""
+    """A stakeholder page of this test's own (one preheated kernel, given back afterwards).
+
+    Function-scoped: a test that shuts its page's kernel down (the beacon test) leaves
+    nothing behind that another test relies on.
+    """
     link = on_app_server(served, served.link())
+    settle(served)  # a warm kernel is waiting, whatever ran before
     resp = request(served, "GET", link)
     assert resp.status == 200, resp.body[:2000]
     found = re.search(rf'"kernelId"\s*:\s*"({UUID_RE})"', resp.body)
     assert found, "no kernel id in the page"
     yield Page(link, resp.body, found.group(1))
     beacon(served, found.group(1))  # give the kernel back even if a test failed
+    wait_for(lambda: kernel_model(served, found.group(1)) is None, 15, "the page kernel to stop")
 
 
 @pytest.fixture(scope="module")
@@ -407,6 +421,33 @@ def test_gallery_lists_published_apps_escaped(served: Any) -> None:
     assert "<script>alert" not in resp.body and "<b>bold" not in resp.body
     assert "<i>hash" not in resp.body
     assert "token=" not in resp.body and "/voila/render/" not in resp.body  # no join links
+
+
+def test_gallery_has_no_serious_accessibility_violation(served: Any) -> None:
+    """axe-core (WCAG 2 A/AA) on the gallery in Chromium.
+
+    Playwright is started and stopped inside the test, not through the module-scoped
+    ``browser`` fixture: its event loop would break the ``asyncio.run`` of other tests here.
+    """
+    playwright = pytest.importorskip("playwright.sync_api")
+    wb = served.service()
+    try:
+        titles = [app.title for app in wb.apps()]
+    finally:
+        wb.close()
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            response = page.goto(served.app_url)
+            assert response is not None and response.status == 200
+            page.get_by_text(titles[0]).first.wait_for(timeout=10_000)
+            page.screenshot(path=str(_axe.ARTIFACTS / "gallery.png"), full_page=True)
+            _axe.check_axe(page, "gallery")
+        finally:
+            browser.close()
 
 
 # -- 4. beacon shutdown ------------------------------------------------------------------
