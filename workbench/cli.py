@@ -818,7 +818,12 @@ def serve_cmd(ctx: click.Context, no_lab: bool) -> None:
         click.echo("Press Ctrl-C to stop both servers.")
 
     try:
-        run_servers(wb.settings, lab=not no_lab, announce=announce)
+        run_servers(
+            wb.settings,
+            lab=not no_lab,
+            announce=announce,
+            notify=lambda message: click.secho(message, fg="yellow", err=True),
+        )
     finally:
         click.echo("stopped.")
 

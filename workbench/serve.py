@@ -2,6 +2,11 @@
 
 Both run as child processes in their own process groups; Ctrl-C (SIGINT) or SIGTERM
 stops both (SIGTERM, then SIGKILL after a grace period) and exits cleanly.
+
+A server that dies on its own (a crash, ``kill -9``, the OOM killer) is restarted with
+backoff while the other keeps running; the crash is logged. Kernels it leaves behind
+are stopped before the restart. A server that keeps dying right after its start is
+given up (the whole ``serve`` stops with a message naming its log).
 """
 
 from __future__ import annotations
@@ -27,6 +32,14 @@ from workbench.facilitation.notebook import DASHBOARD_PATH, write_dashboard_note
 from workbench.workspace import skeleton_root
 
 STARTUP_TIMEOUT_S = 120.0
+#: seconds to wait before the 1st, 2nd, ... restart of a crashed server (then the last)
+RESTART_BACKOFF_S = (1.0, 2.0, 5.0, 10.0, 30.0)
+#: a server that ran this long counts as healthy again (its backoff starts over)
+STABLE_AFTER_S = 60.0
+#: give up after this many crashes in a row, each within STABLE_AFTER_S of its start
+MAX_QUICK_CRASHES = 6
+#: seconds a crashed server's kernels get to notice (ipykernel polls its parent) and exit
+ORPHAN_GRACE_S = 3.0
 
 
 class ServeError(WorkbenchError):
@@ -42,14 +55,20 @@ class Server:
     health_url: str
     log_path: Path
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    started_at: float = 0.0
+    #: crashes in a row, each soon after a start (reset once the server runs stably)
+    quick_crashes: int = 0
+    restart_at: float | None = None
+    restarts: int = 0
 
     def start(self, env: dict[str, str]) -> None:
         """Start in a new process group, output to the log file."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            self.argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self.started_at = time.monotonic()
 
     def wait_ready(self, deadline: float) -> None:
         """Poll the health URL until it answers 200."""
@@ -83,6 +102,37 @@ class Server:
             self.process.wait()
         with contextlib.suppress(ProcessLookupError):  # kernels left in the group
             os.killpg(pgid, signal.SIGKILL)
+
+
+def kernel_orphans(server_pid: int) -> list[int]:
+    """Pids of kernels started by the (dead) server ``server_pid`` that still run.
+
+    jupyter_client starts each kernel in its own session with ``JPY_PARENT_PID`` set to
+    the server's pid, so they survive in no process group of ours; /proc finds them.
+    """
+    found = []
+    marker = f"JPY_PARENT_PID={server_pid}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if marker in environ.split(b"\0"):
+            found.append(int(entry.name))
+    return found
+
+
+def reap_orphans(server_pid: int, grace: float = ORPHAN_GRACE_S) -> int:
+    """Stop the kernels a crashed server left behind; returns how many had to be killed."""
+    deadline = time.monotonic() + grace
+    while (left := kernel_orphans(server_pid)) and time.monotonic() < deadline:
+        time.sleep(0.2)  # ipykernel's parent poller stops a kernel whose server died
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return len(left)
 
 
 def lab_token(settings: Settings) -> str:
@@ -156,10 +206,18 @@ def write_state(settings: Settings, info: dict[str, Any]) -> Path:
 
 
 def run_servers(
-    settings: Settings, *, lab: bool, announce: Callable[[dict[str, str | None]], None]
+    settings: Settings,
+    *,
+    lab: bool,
+    announce: Callable[[dict[str, str | None]], None],
+    notify: Callable[[str], None] = lambda _message: None,
 ) -> None:
     """Start the servers, ``announce`` their URLs once both answer, and supervise them
-    until SIGINT or SIGTERM (or until one dies: :class:`ServeError`); then stop both."""
+    until SIGINT or SIGTERM; then stop both.
+
+    A crashed server is restarted (see :func:`supervise`); ``notify`` hears of each
+    crash and restart. :class:`ServeError` if a server does not start, or keeps dying.
+    """
     from workbench.db import Database
 
     Database(settings.database_url)  # migrate once, before two servers race to
@@ -195,11 +253,59 @@ def run_servers(
         }
         write_state(settings, {**urls, "pids": [p.process.pid for p in procs if p.process]})
         announce(urls)
+        pids = [p.process.pid for p in procs if p.process]
         while not stopping:
             for proc in procs:
-                if proc.process is not None and proc.process.poll() is not None:
-                    raise ServeError(f"{proc.name} stopped; see {proc.log_path}")
+                supervise(proc, env, notify)
+            if pids != (now := [p.process.pid for p in procs if p.process]):
+                pids = now
+                write_state(settings, {**urls, "pids": pids})
             time.sleep(0.5)
     finally:
         for proc in procs:
             proc.stop()
+
+
+def supervise(proc: Server, env: dict[str, str], notify: Callable[[str], None]) -> None:
+    """One supervision step: notice a crash, reap its kernels, restart after a backoff.
+
+    Raises :class:`ServeError` once the server has crashed :data:`MAX_QUICK_CRASHES`
+    times in a row, each soon after its start (a restart loop helps nobody).
+    """
+    assert proc.process is not None
+    now = time.monotonic()
+    code = proc.process.poll()
+    if code is None:
+        if proc.quick_crashes and now - proc.started_at > STABLE_AFTER_S:
+            proc.quick_crashes = 0
+        return
+    if proc.restart_at is None:  # a new crash
+        quick = now - proc.started_at < STABLE_AFTER_S
+        proc.quick_crashes = proc.quick_crashes + 1 if quick else 1
+        how = f"signal {-code}" if code < 0 else f"exit code {code}"
+        if proc.quick_crashes >= MAX_QUICK_CRASHES:
+            raise ServeError(
+                f"{proc.name} crashed {proc.quick_crashes} times in a row ({how}); "
+                f"giving up, see {proc.log_path}"
+            )
+        killed = reap_orphans(proc.process.pid)
+        delay = RESTART_BACKOFF_S[min(proc.quick_crashes, len(RESTART_BACKOFF_S)) - 1]
+        message = f"{proc.name} stopped unexpectedly ({how}); restarting in {delay:g} s" + (
+            f" (stopped {killed} kernel(s) it left behind)" if killed else ""
+        )
+        _log_line(proc.log_path, message)
+        notify(message)
+        proc.restart_at = now + delay
+    elif now >= proc.restart_at:
+        proc.restart_at = None
+        proc.restarts += 1
+        proc.start(env)
+        message = f"{proc.name} restarted (restart {proc.restarts}, pid {proc.process.pid})"
+        _log_line(proc.log_path, message)
+        notify(message)
+
+
+def _log_line(path: Path, message: str) -> None:
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(f"[workbench serve {stamp} UTC] {message}\n")
