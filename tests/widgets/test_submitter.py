@@ -1,4 +1,5 @@
-"""The Submitter against the real FeedbackService on a real SQLite database.
+"""The Submitter against the real FeedbackService on a real database (``db_url``:
+SQLite, and PostgreSQL when ``WORKBENCH_TEST_DB_URL`` is set).
 
 No server and no widgets: one registered participant on an open workshop, a Submitter
 whose ``send`` is the service call the app makes (see ``workbench.app``), the default
@@ -16,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from workbench.config import Settings
 from workbench.db import Database
@@ -68,8 +69,8 @@ class Env:
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> Iterator[Env]:
-    url = f"sqlite:///{tmp_path / 'submitter.sqlite'}"
+def env(db_url: str, tmp_path: Path) -> Iterator[Env]:
+    url = db_url
     settings = Settings(
         home=tmp_path, db_url=url, rate_limit=RATE_LIMIT, rate_window_s=RATE_WINDOW_S
     )
@@ -189,17 +190,45 @@ def test_store_unavailable_is_retried_with_the_same_key(env: Env) -> None:
 
 
 def test_store_unavailable_every_time_is_an_error_with_nothing_written(env: Env) -> None:
-    keys: list[str] = []
+    """The real service on the real database fails mid-transaction, after its submission
+    row was inserted: every attempt must be rolled back as a whole."""
+    failed: list[str] = []
+    submissions: list[str] = []
+    dbapi_error = env.db.engine.dialect.loaded_dbapi.OperationalError
 
-    def down(kind: str, payload: dict[str, Any], key: str) -> Receipt:
-        keys.append(key)
-        raise StoreUnavailable("the database is unavailable or busy; nothing was saved")
+    def fail_feedback_writes(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        head = statement.lstrip().upper()
+        if head.startswith("INSERT INTO SUBMISSION"):
+            submissions.append(statement)
+        if head.startswith("INSERT INTO FEEDBACK"):
+            failed.append(statement)
+            raise dbapi_error("injected: the server went away")
 
-    outcome = Submitter(down, retries=2, backoff=0.01).submit("rating", _rating(1))
+    attempts: list[tuple[str, int]] = []
+
+    def send(kind: str, payload: dict[str, Any], key: str) -> Receipt:
+        attempts.append((key, len(failed)))
+        return env.send(kind, payload, key)
+
+    event.listen(env.db.engine, "before_cursor_execute", fail_feedback_writes)
+    try:
+        outcome = Submitter(send, retries=2, backoff=0.01).submit("rating", _rating(1))
+    finally:
+        event.remove(env.db.engine, "before_cursor_execute", fail_feedback_writes)
     assert outcome.status == "error"
     assert outcome.message.startswith("Not saved:") and "Saved at" not in outcome.message
-    assert len(keys) == 3 and len(set(keys)) == 1
+    assert "nothing was saved" in outcome.message
+    # three attempts with one key, each reaching the feedback insert (after the submission
+    # insert of the same transaction) and failing there
+    assert [k for k, _ in attempts] == [attempts[0][0]] * 3
+    assert len(submissions) == 3 and len(failed) == 3
     assert env.count("submission") == 0 and env.count("feedback") == 0
+
+    # the database itself is fine: the same answer saves once the failure is gone
+    again = Submitter(env.send).submit("rating", _rating(1))
+    assert again.status == "saved"
+    assert env.count("submission") == 1
+    assert env.ratings() == {"rating:training:effectiveness": 2, "rating:training:feasibility": 1}
 
 
 def test_invalid_input_is_refused_with_the_field_named(env: Env) -> None:
