@@ -7,6 +7,7 @@ Screenshots: ``test-artifacts/dashboard.png`` and ``test-artifacts/participant-r
 
 from __future__ import annotations
 
+import importlib.util
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -19,6 +20,13 @@ from workbench.facilitation.notebook import dashboard_url
 from workbench.participation.exports import read_export
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+_axe_spec = importlib.util.spec_from_file_location(
+    "wb_test_axe", Path(__file__).resolve().parents[1] / "_axe.py"
+)
+assert _axe_spec is not None and _axe_spec.loader is not None
+_axe = importlib.util.module_from_spec(_axe_spec)
+_axe_spec.loader.exec_module(_axe)
+check_axe = _axe.check_axe
 SLUG = "es61-manufacturing-youth"
 #: Two camps: camp A agrees with S1–S4 and disagrees with S5–S8; camp B the reverse.
 STATEMENTS = [
@@ -77,8 +85,13 @@ def workshop(served: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[int
     wb = served.service()
     info = wb.create_workshop(SLUG, spec_path=spec)
     wb.workshops.open(info.id)
-    yield info.id, wb
-    wb.close()
+    try:
+        yield info.id, wb
+    finally:
+        # close it, also after a failure, so the shared app server sizes its pools back down
+        if wb.workshops.get(info.id).state != "closed":
+            wb.workshops.close(info.id)
+        wb.close()
 
 
 def test_dashboard_refuses_unauthenticated_access(served: Any, workshop: Any, browser: Any) -> None:
@@ -185,6 +198,7 @@ def test_dashboard_follows_the_workshop_moderation_and_round_two(
     dash.get_by_text("names a person").first.wait_for(timeout=20_000)  # the log is shown
     ARTIFACTS.mkdir(exist_ok=True)
     dash.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+    check_axe(dash, "dashboard")
 
     # the facilitator downloads the answers and the minutes from the dashboard (same login)
     with dash.expect_download(timeout=60_000) as got:
@@ -197,8 +211,16 @@ def test_dashboard_follows_the_workshop_moderation_and_round_two(
     assert "names Mr X" not in "".join(tables["comments"]["text"])  # hidden: not exported
     with dash.expect_download(timeout=120_000) as got:
         dash.get_by_role("link", name="Minutes (HTML, takes a few seconds)").click()
-    minutes = Path(got.value.path()).read_text(encoding="utf-8")
+    minutes_path = ARTIFACTS / "dashboard-minutes.html"
+    minutes_path.unlink(missing_ok=True)
+    got.value.save_as(minutes_path)
+    minutes = minutes_path.read_text(encoding="utf-8")
     assert "Workshop minutes" in minutes and "group A (5)" in minutes
+    offline = browser.new_page(viewport={"width": 1000, "height": 1400})
+    offline.goto(minutes_path.as_uri())
+    offline.get_by_role("heading", name="Who took part").wait_for(timeout=10_000)
+    check_axe(offline, "minutes")
+    offline.close()
 
     # the facilitator starts round 2 from the dashboard: it asks first, Cancel does nothing
     dash.get_by_role("button", name="Start next round").click()
@@ -232,6 +254,7 @@ def test_dashboard_follows_the_workshop_moderation_and_round_two(
     assert "not asked again" in text  # training/effectiveness reached consensus
     assert "Round 1: median" in text
     page.screenshot(path=str(ARTIFACTS / "participant-round2.png"), full_page=True)
+    check_axe(page, "participant-round2")
     # only non-consensus items are re-asked: the consensus item has no buttons
     crit = info.criteria[0]["label"]
     assert page.locator(f"button[title='{crit}: 4 of 5']").count() == 2  # 3 options − 1 settled
@@ -242,6 +265,7 @@ def test_dashboard_follows_the_workshop_moderation_and_round_two(
     status.get_by_text("Showing round 1").wait_for(timeout=30_000)
     dash.get_by_text("1 of 6 items reached consensus in round 1.").wait_for(timeout=10_000)
     dash.screenshot(path=str(ARTIFACTS / "dashboard-round-picker.png"))
+    check_axe(dash, "dashboard-round-picker")
     dash.close()
 
 

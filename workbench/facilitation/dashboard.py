@@ -22,7 +22,7 @@ from IPython.display import display
 
 from workbench.exceptions import WorkbenchError
 from workbench.facilitation.notebook import lab_path_from_dashboard
-from workbench.facilitation.summary import WorkshopSummary, log_html, summarise
+from workbench.facilitation.summary import WorkshopSummary, figure_html, log_html, summarise
 from workbench.participation.moderation import ModerationItem
 from workbench.service import Workbench
 
@@ -35,8 +35,9 @@ def _html(body: str, css: str = "wb-card") -> w.HTML:
     return block
 
 
-def _image() -> w.Image:
-    return w.Image(format="png", layout=w.Layout(max_width="100%", height="auto"))
+def _image() -> w.HTML:
+    """A figure slot: an ``<img>`` with its text alternative (see :func:`figure_html`)."""
+    return w.HTML(layout=w.Layout(max_width="100%"))
 
 
 @dataclass
@@ -281,7 +282,7 @@ class FacilitatorDashboard:
             f"<p class='wb-muted' aria-live='polite'>Live: updated at {now}; {counts}</p>"
         )
         for name, png in s.figures.items():
-            self.img[name].value = png
+            self.img[name].value = figure_html(png, s.alt[name])
         for name, html in s.html.items():
             if name in self.text:  # "comments" are shown in the moderation section
                 self.text[name].value = html

@@ -8,12 +8,10 @@ Participant text is escaped; names never appear, only pseudonymous ids.
 
 from __future__ import annotations
 
-import base64
 import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -142,14 +140,8 @@ class MinutesView:
         return cls(summarise(Workbench(), workshop_id, for_minutes=True))
 
     def show(self, section: str) -> None:
-        """Display one section: escaped HTML and embedded PNG figures."""
+        """Display one section: escaped HTML, figures embedded with their text alternatives."""
         from IPython.display import HTML, display
 
-        for kind, value in self.summary.minutes_section(section):
-            if kind == "png":  # an <img> with alternative text, embedded
-                data = base64.b64encode(value).decode("ascii")
-                alt = escape(f"Figure: {section} (the numbers are in the text below)")
-                value = (
-                    f'<img src="data:image/png;base64,{data}" alt="{alt}" style="max-width:100%">'
-                )
-            display(HTML(value))
+        for html in self.summary.minutes_section(section):
+            display(HTML(html))

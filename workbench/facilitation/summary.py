@@ -7,6 +7,7 @@ so the two always agree. Names never appear; participant text is escaped.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from workbench.classifications import STAKEHOLDER_GROUPS
-from workbench.facilitation import plots
+from workbench.facilitation import alttext, plots
 from workbench.participation.moderation import LogEntry, ModerationItem
 from workbench.participation.workshops import Participation, WorkshopInfo
 
@@ -45,14 +46,16 @@ class WorkshopSummary:
     active: int
     n_feedback: int
     figures: dict[str, bytes] = field(default_factory=dict)
+    #: the text alternative of each figure, stating its main numbers
+    alt: dict[str, str] = field(default_factory=dict)
     html: dict[str, str] = field(default_factory=dict)
     queue: list[ModerationItem] = field(default_factory=list)
     log: list[LogEntry] = field(default_factory=list)
     synthetic: bool = False
     analysis: Any = None
 
-    def minutes_section(self, name: str) -> Iterator[tuple[str, Any]]:
-        """("html", text) and ("png", bytes) parts of one section of the minutes."""
+    def minutes_section(self, name: str) -> Iterator[str]:
+        """The HTML parts of one section of the minutes (figures as ``<img>`` with alt text)."""
         titles = {
             "participation": "Who took part",
             "ratings": "Ratings and Delphi consensus",
@@ -66,20 +69,20 @@ class WorkshopSummary:
             "method": "Method and sources",
         }
         if name == "overview":
-            yield "html", self._overview()
+            yield self._overview()
             return
-        yield "html", f"<h2>{escape(titles[name])}</h2>"
+        yield f"<h2>{escape(titles[name])}</h2>"
         if name in self.figures:
-            yield "png", self.figures[name]
+            yield figure_html(self.figures[name], self.alt[name])
         extra = {"participation": "missing", "rankings": "consensus"}.get(name, name)
         if extra in self.html:
-            yield "html", self.html[extra]
+            yield self.html[extra]
         elif name == "comments":
-            yield "html", "<p>No comments.</p>"
+            yield "<p>No comments.</p>"
         if name == "moderation":
-            yield "html", log_html(self.log)
+            yield log_html(self.log)
         if name == "method":
-            yield "html", "<ul>" + "".join(f"<li>{escape(s)}</li>" for s in SOURCES) + "</ul>"
+            yield "<ul>" + "".join(f"<li>{escape(s)}</li>" for s in SOURCES) + "</ul>"
 
     def _overview(self) -> str:
         i = self.info
@@ -132,14 +135,25 @@ def group_label(key: str | None) -> str:
     return STAKEHOLDER_GROUPS.get(key or "", key or "not given")
 
 
-def participation_figures(info: WorkshopInfo, part: Participation) -> tuple[bytes, str]:
-    """The participation chart and the "who is missing" text."""
+def figure_html(png: bytes, alt: str) -> str:
+    """An embedded PNG figure with its text alternative (escaped)."""
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        f'<img class="wb-figure" src="data:image/png;base64,{data}" alt="{escape(alt)}" '
+        'style="max-width:100%;height:auto">'
+    )
+
+
+def participation_figures(info: WorkshopInfo, part: Participation) -> tuple[bytes, str, str]:
+    """The participation chart, its text alternative and the "who is missing" text."""
     counts = {g["group"]: g for g in part.groups}
     keys = list(dict.fromkeys([*info.expected_mix, *counts]))
     registered = [int(counts.get(k, {}).get("registered", 0)) for k in keys]
     active = [int(counts.get(k, {}).get("active", 0)) for k in keys]
     expected = [int(info.expected_mix.get(k, 0)) for k in keys]
-    fig = plots.participation([group_label(k) for k in keys], registered, active, expected)
+    labels = [group_label(k) for k in keys]
+    fig = plots.participation(labels, registered, active, expected)
+    alt = alttext.participation(labels, registered, active, expected)
     missing = [
         f"{escape(group_label(k))} ({r} of {e})"
         for k, r, e in zip(keys, registered, expected, strict=True)
@@ -158,7 +172,7 @@ def participation_figures(info: WorkshopInfo, part: Participation) -> tuple[byte
         f"<p>{part.registered} registered of {part.expected} expected ({part.invited} "
         f"invited); {part.active} active in round {part.round}.</p>"
     )
-    return plots.png(fig), text
+    return plots.png(fig), alt, text
 
 
 def summarise(
@@ -183,8 +197,9 @@ def summarise(
         log=wb.moderation.log(workshop_id),
         synthetic=_synthetic(wb, info),
     )
-    png, text = participation_figures(info, part)
+    png, alt, text = participation_figures(info, part)
     summary.figures["participation"], summary.html["missing"] = png, text
+    summary.alt["participation"] = alt
     if info.current_round < 1:
         return summary
     current, previous = analyse_workshop(wb.db, workshop_id, number)
@@ -234,25 +249,22 @@ def _add_analysis(summary: WorkshopSummary, a: Any, previous: Any) -> None:
     n_opt, n_crit = len(a.options), len(a.criteria)
     r = a.ratings
     grid = (n_opt, n_crit)
-    summary.figures["ratings"] = plots.png(
-        plots.ratings_heatmap(
-            a.option_labels,
-            a.criterion_labels,
-            r.median.reshape(grid),
-            r.iqr.reshape(grid),
-            r.consensus.reshape(grid),
-            a.scale_max,
-        )
-    )
+    median, iqr, consensus = (x.reshape(grid) for x in (r.median, r.iqr, r.consensus))
+    args = (a.option_labels, a.criterion_labels, median, iqr)
+    summary.figures["ratings"] = plots.png(plots.ratings_heatmap(*args, consensus, a.scale_max))
+    summary.alt["ratings"] = alttext.ratings(*args, r.n.reshape(grid), consensus, a.scale_max)
     summary.html["ratings"] = _ratings_html(a)
-    summary.figures["rankings"] = plots.png(
-        plots.rankings(a.option_labels, np.nan_to_num(a.approvals.share), a.borda)
-    )
+    share = np.nan_to_num(a.approvals.share)
+    summary.figures["rankings"] = plots.png(plots.rankings(a.option_labels, share, a.borda))
+    summary.alt["rankings"] = alttext.rankings(a.option_labels, share, a.borda)
     summary.html["consensus"] = _concordance_html(a)
-    summary.figures["stability"], summary.html["stability"] = _stability(a)
-    summary.figures["opinions"], summary.html["opinions"] = _opinions(a)
-    summary.figures["statements"], summary.html["statements"] = _statements(a)
-    summary.figures["sensitivity"], summary.html["sensitivity"] = _sensitivity(a)
+    for name, part in (
+        ("stability", _stability),
+        ("opinions", _opinions),
+        ("statements", _statements),
+        ("sensitivity", _sensitivity),
+    ):
+        summary.figures[name], summary.alt[name], summary.html[name] = part(a)
 
 
 def _fmt(x: float | None, digits: int = 1) -> str:
@@ -311,16 +323,16 @@ def _concordance_html(a: Any) -> str:
     return "".join(parts)
 
 
-def _stability(a: Any) -> tuple[bytes, str]:
+def _stability(a: Any) -> tuple[bytes, str, str]:
     st = a.stability
     if st is None:
         fig = plots.stability([], [], 0.15)
-        return plots.png(fig), "<p>Stability is measured from round 2 on.</p>"
+        alt = alttext.stability([], [], 0.15)
+        return plots.png(fig), alt, "<p>Stability is measured from round 2 on.</p>"
     keys = [f"{o} / {c}" for o in a.option_labels for c in a.criterion_labels]
     known = [i for i in range(len(keys)) if np.isfinite(st.cv_change[i])]
-    fig = plots.stability(
-        [keys[i] for i in known], [float(st.cv_change[i]) for i in known], st.threshold
-    )
+    items, changes = [keys[i] for i in known], [float(st.cv_change[i]) for i in known]
+    fig = plots.stability(items, changes, st.threshold)
     stable = int(np.sum(st.stable[known])) if known else 0
     kappas = [float(st.kappa[i]) for i in known if np.isfinite(st.kappa[i])]
     kappa = f" Median weighted kappa between rounds: {np.median(kappas):.2f}." if kappas else ""
@@ -328,19 +340,19 @@ def _stability(a: Any) -> tuple[bytes, str]:
         f"<p>{stable} of {len(known)} items are stable between round {a.previous_round} and "
         f"round {a.round} (change in coefficient of variation below {st.threshold:g}).{kappa}</p>"
     )
-    return plots.png(fig), text
+    return plots.png(fig), alttext.stability(items, changes, st.threshold), text
 
 
 def _code(a: Any, statement_id: int) -> str:
     return f"S{a.statement_ids.index(statement_id) + 1}"
 
 
-def _opinions(a: Any) -> tuple[bytes, str]:
+def _opinions(a: Any) -> tuple[bytes, str, str]:
     g = a.opinions
     if not g.found:
         fig = plots.opinion_map(np.zeros((0, 2)), np.zeros(0, int), [])
         reason = escape(g.reason or "not enough votes")
-        return plots.png(fig), f"<p>No opinion groups yet: {reason}.</p>"
+        return plots.png(fig), alttext.opinion_map([]), f"<p>No opinion groups yet: {reason}.</p>"
     fig = plots.opinion_map(np.asarray(g.coords), np.asarray(g.labels), g.group_sizes)
     texts = dict(zip(a.statement_ids, a.statement_texts, strict=True))
     parts = [
@@ -361,7 +373,7 @@ def _opinions(a: Any) -> tuple[bytes, str]:
         )
         parts.append(f"<p><strong>{name}</strong> agrees more than the others with:</p>")
         parts.append(f"<ul>{items}</ul>")
-    return plots.png(fig), "".join(parts)
+    return plots.png(fig), alttext.opinion_map(list(g.group_sizes)), "".join(parts)
 
 
 def _share(agrees: Any, votes: Any, j: int) -> str:
@@ -373,7 +385,7 @@ def _others(g: Any, gi: int, j: int) -> str:
     return _share(g.agrees[rest].sum(axis=0), g.votes[rest].sum(axis=0), j)
 
 
-def _statements(a: Any) -> tuple[bytes, str]:
+def _statements(a: Any) -> tuple[bytes, str, str]:
     g = a.opinions
     codes = [f"S{i + 1}" for i in range(len(a.statement_ids))]
     if g.found and len(codes):
@@ -381,9 +393,11 @@ def _statements(a: Any) -> tuple[bytes, str]:
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(g.votes > 0, g.agrees / np.maximum(g.votes, 1), 0.0).T
         fig = plots.statement_consensus(codes, consensus, share)
+        alt = alttext.statement_consensus(codes, consensus, share)
     else:
         consensus = [float("nan")] * len(codes)
         fig = plots.statement_consensus([], [], np.zeros((0, 0)))
+        alt = alttext.statement_consensus([], [], np.zeros((0, 0)))
     rows = "".join(
         f"<tr><td class='wb-num'>{code}</td><td>{escape(text)}</td>"
         f"<td class='wb-num'>{int(a.votes.agree[i])}</td>"
@@ -399,10 +413,10 @@ def _statements(a: Any) -> tuple[bytes, str]:
         if rows
         else "<p>No statements open for voting.</p>"
     )
-    return plots.png(fig), table
+    return plots.png(fig), alt, table
 
 
-def _sensitivity(a: Any) -> tuple[bytes, str]:
+def _sensitivity(a: Any) -> tuple[bytes, str, str]:
     sens = a.sensitivity
     labels = dict(zip(a.options, a.option_labels, strict=True))
     methods = [METHOD_LABELS.get(m.method, m.method) for m in sens.methods]
@@ -413,6 +427,7 @@ def _sensitivity(a: Any) -> tuple[bytes, str]:
             if np.isfinite(score):  # competition ranking: ties share a rank (1, 1, 3)
                 ranks[i, j] = 1 + int(np.sum(scores[np.isfinite(scores)] > score + 1e-12))
     fig = plots.sensitivity(a.option_labels, methods, ranks)
+    alt = alttext.sensitivity(a.option_labels, methods, ranks)
     if not sens.methods:
         text = "<p>No method has enough answers yet.</p>"
     elif sens.consistent:
@@ -429,7 +444,7 @@ def _sensitivity(a: Any) -> tuple[bytes, str]:
         text += (
             f"<p class='wb-muted'>{escape(METHOD_LABELS.get(method, method))}: {escape(why)}.</p>"
         )
-    return plots.png(fig), text
+    return plots.png(fig), alt, text
 
 
-__all__ = ["WorkshopSummary", "log_html", "participation_figures", "summarise"]
+__all__ = ["WorkshopSummary", "figure_html", "log_html", "participation_figures", "summarise"]
