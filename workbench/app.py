@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from html import escape
 from typing import Any
 from urllib.parse import parse_qs
@@ -20,11 +21,13 @@ from IPython.display import display
 from workbench.classifications import STAKEHOLDER_GROUPS
 from workbench.config import Settings
 from workbench.db import Database
-from workbench.exceptions import AccessDenied, WorkbenchError
-from workbench.participation.feedback import FeedbackService
+from workbench.exceptions import AccessDenied, StaleRound, WorkbenchError, WorkshopClosed
+from workbench.participation.feedback import VOTES, FeedbackService
 from workbench.participation.workshops import INVALID_LINK, Admission, WorkshopInfo
 from workbench.publish import load_artefacts
+from workbench.watch import StateWatcher
 from workbench.widgets.approval import ApprovalForm, RankingForm
+from workbench.widgets.base import FeedbackForm
 from workbench.widgets.comment import CommentForm
 from workbench.widgets.rating import RatingGrid
 from workbench.widgets.registration import RegistrationForm
@@ -66,6 +69,12 @@ class StakeholderApp:
         self.feedback = FeedbackService(db, settings)
         self.workshops = self.feedback.workshops
         self._artefacts: dict[int, dict[str, Any]] = {}
+        #: answers refused for a round that ended, by kind: (payload, message), shown
+        #: again in the re-rendered forms so that nothing typed is lost
+        self._unsent: dict[str, tuple[dict[str, Any], str]] = {}
+        self._render_lock = threading.RLock()
+        self.forms: dict[str, FeedbackForm] = {}
+        self.watcher: StateWatcher[tuple[str, int]] | None = None
         self.root = w.VBox()
         self.root.add_class("wb-app")
 
@@ -120,17 +129,57 @@ class StakeholderApp:
             return [self._banner(None), error_card(str(exc))]
         if info.case_slug != self.case_slug:
             return [self._banner(None), error_card(INVALID_LINK)]
-        self.token, self.info = token, info
-        header = [self._banner(info), *self._evidence(info)]
+        self.token, self.info, self.admission = token, info, admission
+        self.banner = self._banner(info)
+        header = [self.banner, *self._evidence(info)]
         self.feedback_box = w.VBox()
-        if admission.registered:
-            self.feedback_box.children = self._feedback(admission)
-        elif info.state != "open":
-            self.feedback_box.children = [error_card(_state_message(info))]
+        self.notice = w.HTML()
+        self._render_feedback()
+        self.watcher = StateWatcher(
+            lambda: self.workshops.state(info.id),
+            self._workshop_changed,
+            initial=(info.state, info.current_round),
+            final=lambda value: value[0] == "closed",
+        )
+        self.watcher.start()
+        return [*header, self.notice, self.feedback_box]
+
+    # -- changes made by the facilitator while the page is open ---------------------------
+    def _render_feedback(self) -> None:
+        """(Re)build the feedback section for the current round and state."""
+        with self._render_lock:
+            if self.admission.registered:
+                self.feedback_box.children = self._feedback(self.admission)
+            elif self.info.state != "open":
+                self.feedback_box.children = [error_card(_state_message(self.info))]
+            else:
+                form = RegistrationForm(self._register, self._joined)
+                self.feedback_box.children = [form.widget]
+
+    def _workshop_changed(self, old: tuple[str, int], new: tuple[str, int]) -> None:
+        """The workshop opened, moved to a new round or closed: re-render in place."""
+        with self._render_lock:
+            self.info = self.workshops.get(self.info.id)
+            self.banner.value = self._banner_html(self.info)
+            self.notice.value = _change_notice(old, new)
+            if not self.admission.registered and old[0] == new[0] == "open":
+                return  # a registration form in progress belongs to no round
+            self._render_feedback()
+
+    def _answer_refused(self, kind: str, payload: dict[str, Any], exc: WorkbenchError) -> None:
+        """Keep an answer the new round (or the close) refused, and show the new state."""
+        if isinstance(exc, StaleRound):
+            message = (
+                f"{exc} Your answer is still here: check it and press Save to send it for "
+                f"round {exc.current_round}."
+            )
         else:
-            form = RegistrationForm(self._register, self._joined)
-            self.feedback_box.children = [form.widget]
-        return [*header, self.feedback_box]
+            message = "Not saved: the workshop was closed before your answer arrived."
+        with self._render_lock:
+            self._unsent[kind] = (payload, message)
+        # Not under the render lock: the watcher takes its own lock, then the render lock.
+        if self.watcher is None or not self.watcher.check_now():
+            self._render_feedback()  # the page already shows the new round: refill it
 
     def _personal_link(self, admission: Admission, token: str) -> str:
         return (
@@ -142,10 +191,15 @@ class StakeholderApp:
         return self.workshops.register(self.info.id, self.token, **fields)
 
     def _joined(self, admission: Admission) -> None:
-        self.feedback_box.children = self._feedback(admission)
+        with self._render_lock:
+            self.admission = admission
+            self.feedback_box.children = self._feedback(admission)
 
     # -- sections ---------------------------------------------------------------------
-    def _banner(self, info: WorkshopInfo | None) -> w.Widget:
+    def _banner(self, info: WorkshopInfo | None) -> w.HTML:
+        return w.HTML(self._banner_html(info))
+
+    def _banner_html(self, info: WorkshopInfo | None) -> str:
         parts = ['<header class="wb-card"><h1>ALMP co-design workshop</h1>']
         if info is not None:
             art = self.artefacts(info.publication_id)
@@ -171,7 +225,7 @@ class StakeholderApp:
                     "official statistics.</p>"
                 )
         parts.append("</header>")
-        return w.HTML("".join(parts))
+        return "".join(parts)
 
     def _evidence(self, info: WorkshopInfo) -> list[w.Widget]:
         art = self.artefacts(info.publication_id)
@@ -240,19 +294,26 @@ class StakeholderApp:
         info = self.info
         readonly = info.state != "open"
         mine = self.feedback.my_answers(workshop_id=info.id, token=self.token)
+        unsent, self._unsent = self._unsent, {}
+        for kind, (payload, _message) in unsent.items():
+            mine.update(carried_answers(kind, payload, info.options))
         statements = self.feedback.statements(workshop_id=info.id)
         delphi = self.feedback.delphi(workshop_id=info.id, token=self.token)
         previous = delphi["previous"] or {}
 
         def send(kind: str, payload: dict[str, Any], key: str) -> Any:
-            return self.feedback.submit(
-                workshop_id=info.id,
-                token=self.token,
-                round_number=info.current_round,
-                kind=kind,
-                payload=payload,
-                idempotency_key=key,
-            )
+            try:
+                return self.feedback.submit(
+                    workshop_id=info.id,
+                    token=self.token,
+                    round_number=info.current_round,
+                    kind=kind,
+                    payload=payload,
+                    idempotency_key=key,
+                )
+            except (StaleRound, WorkshopClosed) as exc:
+                self._answer_refused(kind, payload, exc)
+                raise
 
         self.results = w.HTML()
         common = {"readonly": readonly, "on_saved": self._refresh_results}
@@ -275,6 +336,10 @@ class StakeholderApp:
             ProposeStatement(send, **common),
             CommentForm(send, options=info.options, initial=mine, **common),
         ]
+        self.forms = {form.kind: form for form in forms}
+        for kind, (payload, message) in unsent.items():
+            _restore_text(self.forms[kind], kind, payload)
+            self.forms[kind].status.show(text=message, status="refused")
         group = STAKEHOLDER_GROUPS.get(admission.stakeholder_group or "", "")
         intro = (
             f"<h2>3. Your feedback</h2><p>You take part as <strong>"
@@ -284,7 +349,7 @@ class StakeholderApp:
         if self.personal_link:
             intro += (
                 '<p class="wb-help">Bookmark your personal link to come back later: '
-                f"<code>{escape(self.personal_link)}</code></p>"
+                f'<code class="wb-personal-link">{escape(self.personal_link)}</code></p>'
             )
         top: list[w.Widget] = [card(intro)]
         if readonly:
@@ -322,6 +387,56 @@ class StakeholderApp:
                 '<p class="wb-muted">Shown for what you have answered yourself.</p>'
                 f"<ul>{''.join(items)}</ul></div>"
             )
+
+
+def carried_answers(
+    kind: str, payload: dict[str, Any], options: list[dict[str, str]]
+) -> dict[str, Any]:
+    """A refused payload as the ``item -> value`` answers a form starts from."""
+    if kind == "rating":
+        return {
+            f"rating:{option}:{criterion}": value
+            for option, per in payload.get("ratings", {}).items()
+            for criterion, value in per.items()
+        }
+    if kind == "approval":
+        approved = set(payload.get("approved", []))
+        return {f"approval:{o['key']}": o["key"] in approved for o in options}
+    if kind == "ranking":
+        return {"ranking": list(payload.get("order", []))}
+    if kind == "vote":
+        return {f"vote:{sid}": VOTES[v] for sid, v in payload.get("votes", {}).items()}
+    if kind == "comment":
+        return {f"comment:{payload.get('target', 'general')}": payload.get("text", "")}
+    return {}
+
+
+def _restore_text(form: FeedbackForm, kind: str, payload: dict[str, Any]) -> None:
+    """Put back what the answer said where ``initial`` cannot (comment target, proposal)."""
+    if kind == "comment" and isinstance(form, CommentForm):
+        form.target.value = payload.get("target", "general")
+    elif kind == "proposal" and isinstance(form, ProposeStatement):
+        form.text.value = str(payload.get("text", ""))
+
+
+def _change_notice(old: tuple[str, int], new: tuple[str, int]) -> str:
+    """An announcement of what the facilitator changed (a polite live region)."""
+    (old_state, old_round), (state, number) = old, new
+    if state == "closed":
+        text = "The facilitator has closed the workshop. Your answers are shown read-only."
+    elif state == "open" and old_state != "open":
+        text = "The workshop has started. You can join and answer now."
+    elif number != old_round:
+        text = (
+            f"Round {number} has started. The results of round {old_round} are shown below, "
+            "with the items the group is asked about again."
+        )
+    else:
+        return ""
+    return (
+        '<div class="wb-card wb-notice" role="status" aria-live="polite">'
+        f"<p><strong>{escape(text)}</strong></p></div>"
+    )
 
 
 def _previous_round_html(delphi: dict[str, Any], info: WorkshopInfo) -> str:

@@ -120,6 +120,10 @@ class RateLimited(WorkbenchError):
 class StaleRound(WorkshopStateError):
     """The answer was given for a round that is no longer current."""
 
+    def __init__(self, message: str, *, current_round: int) -> None:
+        super().__init__(message)
+        self.current_round = current_round
+
 
 class StoreUnavailable(WorkbenchError):
     """The database could not be reached or was busy; retrying the same request is safe."""

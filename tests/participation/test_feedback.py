@@ -364,10 +364,13 @@ def test_stale_round(room) -> None:
     room.submit(token, "comment", {"text": "round 1"}, round_number=1)
     room.workshops.next_round(room.wid)
     counts = room.counts()
-    with pytest.raises(StaleRound, match="Round 2 has started"):
+    with pytest.raises(StaleRound) as late:
         room.submit(token, "comment", {"text": "late"}, round_number=1)
-    with pytest.raises(StaleRound):
+    assert str(late.value) == "Not saved: your answer was for round 1, and round 2 has started."
+    assert late.value.current_round == 2
+    with pytest.raises(StaleRound) as early:
         room.submit(token, "comment", {"text": "early"}, round_number=3)
+    assert str(early.value) == "Not saved: round 3 has not started; round 2 is open."
     assert room.counts() == counts
     room.submit(token, "comment", {"text": "round 2"}, round_number=2)
     assert {(r.round, r.value) for r in room.feedback_rows()} == {(1, "round 1"), (2, "round 2")}

@@ -96,6 +96,13 @@ def find_workshop(
     return session.exec(query.execution_options(populate_existing=True)).first()
 
 
+def workshop_state(session: Session, *, workshop_id: int) -> tuple[str, int] | None:
+    """(state, current round) of a workshop: one indexed two-column read (page polling)."""
+    query = select(Workshop.state, Workshop.current_round).where(Workshop.id == workshop_id)
+    row = session.exec(query).first()
+    return None if row is None else (row[0], row[1])
+
+
 def find_workshops(session: Session, *, state: str | None = None) -> Sequence[Workshop]:
     """Workshops, newest first."""
     query = select(Workshop)

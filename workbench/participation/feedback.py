@@ -133,9 +133,14 @@ class FeedbackService:
             if workshop.state != "open":
                 raise WorkshopClosed(not_open_message(workshop))
             if round_number != workshop.current_round:
+                now_open = workshop.current_round
                 raise StaleRound(
-                    f"Round {workshop.current_round} has started; your answer was for round "
-                    f"{round_number}. Reload the page to answer round {workshop.current_round}."
+                    f"Not saved: your answer was for round {round_number}, and round "
+                    f"{now_open} has started."
+                    if round_number < now_open
+                    else f"Not saved: round {round_number} has not started; round {now_open} "
+                    "is open.",
+                    current_round=now_open,
                 )
             pub = self.workshops._publication(s, workshop)
             rows, statement = self._validate(s, workshop, kind, payload)

@@ -210,6 +210,14 @@ class WorkshopService:
             workshop = self._workshop(s, workshop_id)
             return info_of(workshop, self._publication(s, workshop))
 
+    def state(self, workshop_id: int) -> tuple[str, int]:
+        """(state, current round): what an open page polls to notice a change."""
+        with self.db.session() as s:
+            found = store.workshop_state(s, workshop_id=workshop_id)
+        if found is None:
+            raise WorkshopNotFound(f"no workshop with id {workshop_id}")
+        return found
+
     def list(self, state: str | None = None) -> list[WorkshopInfo]:
         """All workshops, newest first."""
         with self.db.session() as s:
