@@ -3,6 +3,7 @@ without any trace of a participant after their data is erased."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from html import escape
 from pathlib import Path
@@ -14,6 +15,12 @@ from workbench.exceptions import InputError, InvalidInput, WorkshopNotFound
 from workbench.participation.privacy import PrivacyService
 
 pytestmark = pytest.mark.slow
+_axe_spec = importlib.util.spec_from_file_location(
+    "wb_test_axe", Path(__file__).resolve().parents[1] / "_axe.py"
+)
+assert _axe_spec is not None and _axe_spec.loader is not None
+_axe = importlib.util.module_from_spec(_axe_spec)
+_axe_spec.loader.exec_module(_axe)
 
 
 def _minutes(room: Any, path: Path, **kw: Any) -> str:
@@ -34,7 +41,15 @@ def test_minutes_open_offline_escape_text_and_print_to_pdf(room: Any, tmp_path: 
         "Method and sources",
     ):
         assert title in html, title
-    assert len(re.findall(r'src="data:image/png;base64,', html)) >= 6  # plots embedded
+    # the 7 plots are embedded, each with a text alternative that states its numbers
+    # (nbconvert re-serialises the tags: attributes in any order)
+    images = re.findall(r"<img\b[^>]*>", html)
+    assert len(images) == 7
+    assert all(
+        'src="data:image/png;base64,' in i and re.search(r'alt="[^"]{40,}"', i) for i in images
+    )
+    assert 'alt="Ratings heatmap, 1 of 6 items with consensus: Vocational training' in html
+    assert 'alt="Opinion map (PCA of statement votes): 10 participants in 2 opinion' in html
     # nothing is fetched: no external script, stylesheet or image
     assert not re.search(r'<(script|img|link)[^>]+(src|href)="https?://', html)
     # markup in participant text is shown as text (quotes may be re-serialised unescaped
@@ -49,6 +64,34 @@ def test_minutes_open_offline_escape_text_and_print_to_pdf(room: Any, tmp_path: 
     assert "doi:10.1016/j.jclinepi.2013.12.002" in html
     pdf = (tmp_path / "minutes.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
+    _check_axe_offline(tmp_path / "minutes.html")
+
+
+def _check_axe_offline(path: Path) -> None:
+    """axe-core on the minutes as a reader opens them: from a file, with no network.
+
+    Playwright is started here rather than through the module-scoped ``browser`` fixture,
+    whose event loop would stay up and break the minutes kernels of the next tests.
+    """
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 1400})
+            page.route(
+                "**/*",
+                lambda r: (
+                    r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort()
+                ),
+            )
+            page.goto(path.as_uri())
+            page.get_by_role("heading", name="Who took part").wait_for(timeout=10_000)
+            page.screenshot(path=str(_axe.ARTIFACTS / "minutes.png"), full_page=True)
+            _axe.check_axe(page, "minutes-offline")
+        finally:
+            browser.close()
 
 
 def test_minutes_after_erasure_show_no_trace(room: Any, tmp_path: Path) -> None:
