@@ -93,6 +93,7 @@ class Submission:
     payload: dict[str, Any]  # what the kernel sends, computed from the page's state
     status: Status = "lost"
     message: str = ""
+    sent: bool = False  # the click left for the kernel
     sent_at: float = 0.0  # perf_counter at the click
     seconds: float | None = None  # click -> outcome shown
 
@@ -155,6 +156,7 @@ class Page(Participant):
         self._idle: dict[str, asyncio.Future[None]] = {}
         self._changed = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
+        self._last: asyncio.Future[None] | None = None  # idle of the last message sent
 
     # -- connection ---------------------------------------------------------------------
     async def open(self) -> Result:
@@ -219,8 +221,8 @@ class Page(Participant):
             raise ConnectionLost("the page's websocket is closed")
         msg_id = uuid.uuid4().hex
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        if wait:
-            self._idle[msg_id] = fut
+        self._idle[msg_id] = fut
+        self._last = fut
         content = {"comm_id": model_id, "data": data}
         try:
             await self.ws.write_message(_message("comm_msg", self.session, content, msg_id))
@@ -228,11 +230,14 @@ class Page(Participant):
             self._idle.pop(msg_id, None)
             raise ConnectionLost(f"{type(exc).__name__}: {exc}") from exc
         if wait:
-            try:
-                await asyncio.wait_for(fut, self.timeout)
-            finally:
-                self._idle.pop(msg_id, None)
+            await self.settle()
         return msg_id
+
+    async def settle(self) -> None:
+        """Wait until the kernel has handled every message sent so far (shell order), so
+        the mirror holds its replies and echoes too."""
+        if self._last is not None and not self._last.done():
+            await asyncio.wait_for(asyncio.shield(self._last), self.timeout)
 
     async def update(self, model_id: str, wait: bool = True, **state: Any) -> None:
         """Set widget values as the browser does (and mirror them)."""
@@ -525,12 +530,17 @@ class Page(Participant):
         "waiting" (held back by the rate limit), followed up to ``wait_s`` seconds for
         its outcome. A closed websocket leaves the submission "lost" (never acknowledged).
         """
-        form = self.form(kind)
-        payload = self.expected_payload(kind) if kind != "proposal" else {}
-        sub = Submission(kind, payload, sent_at=time.perf_counter())
+        sub = Submission(kind, {})
         self.submissions.append(sub)
         try:
-            await self.click(form.save)
+            await self.settle()  # the values set before the click have reached the kernel
+            form = self.form(kind)
+            if kind != "proposal":
+                sub.payload = self.expected_payload(kind)
+            sub.sent_at = time.perf_counter()
+            await self.click(form.save, wait=False)
+            sub.sent = True
+            await self.settle()
             deadline = time.monotonic() + wait_s
             while True:
                 value = str(self.state(form.status).get("value", ""))
@@ -552,7 +562,8 @@ class Page(Participant):
                     break
         except (ConnectionLost, TimeoutError) as exc:
             sub.status, sub.message = "lost", f"{type(exc).__name__}: {exc}"
-        sub.seconds = time.perf_counter() - sub.sent_at
+        if sub.sent:
+            sub.seconds = time.perf_counter() - sub.sent_at
         return sub
 
 
