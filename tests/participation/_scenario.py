@@ -98,27 +98,23 @@ def expected_items(
     return out
 
 
-#: A StoreUnavailable raised after at least this long means the write lock was not granted
-#: within SQLite's busy timeout (30 s): writer starvation on an overloaded machine, which a
-#: client retries ("nothing was saved, please try again"). Raised sooner, it would point to
-#: a locking bug (e.g. a read transaction upgraded to a write), so it is not retried.
-STARVED_AFTER_S = 20.0
-
-Result = tuple[int, str, int, bool, int, int]
+Result = tuple[int, str, int, bool, int]
 
 
 def execute(
     service: Any, workshop_id: int, round_number: int, ops: list[Op], threads: int
 ) -> list[Result]:
-    """Send ``ops`` from a thread pool, phase by phase; retry when rate limited.
+    """Send ``ops`` from a thread pool, phase by phase; retry only when rate limited.
 
-    Returns ``(participant, key, submission_id, duplicate, rate_limited, starved)`` per op,
-    the last two counting retries after RateLimited and after a starved write lock.
+    Returns ``(participant, key, submission_id, duplicate, rate_limited)`` per op, the last
+    counting retries after RateLimited. Any other refusal, StoreUnavailable included (the
+    write lock not granted within the busy timeout), fails the scenario: a participant
+    would have been told "not saved".
     """
-    from workbench.exceptions import RateLimited, StoreUnavailable
+    from workbench.exceptions import RateLimited
 
     def send(op: Op) -> Result:
-        rate_limited = starved = 0
+        rate_limited = 0
         deadline = time.monotonic() + 180
         while True:
             started = time.monotonic()
@@ -137,13 +133,6 @@ def execute(
                 rate_limited += 1
                 time.sleep(exc.retry_after)
                 continue
-            except StoreUnavailable as exc:
-                waited = time.monotonic() - started
-                if waited >= STARVED_AFTER_S and time.monotonic() < deadline:
-                    starved += 1
-                    continue
-                exc.add_note(f"participant {op.participant} key {op.key}: after {waited:.2f} s")
-                raise
             except Exception as exc:
                 waited = time.monotonic() - started
                 exc.add_note(f"participant {op.participant} key {op.key}: after {waited:.2f} s")
@@ -154,7 +143,6 @@ def execute(
                 receipt.submission_id,
                 receipt.duplicate,
                 rate_limited,
-                starved,
             )
 
     results: list[Result] = []
