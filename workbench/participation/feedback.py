@@ -99,8 +99,14 @@ class FeedbackService:
         if not isinstance(idempotency_key, str) or not _KEY_RE.match(idempotency_key):
             raise _bad("idempotency_key", "must be 8-64 letters, digits, '-' or '_'")
         try:
-            size = len(json.dumps(payload, default=str).encode())
-        except (TypeError, ValueError):
+            # UTF-8 bytes; a lone surrogate cannot be encoded (nor stored by a database)
+            size = len(json.dumps(payload, default=str, ensure_ascii=False).encode())
+            digest = payload_hash(kind, payload)  # (keys of mixed types cannot be sorted)
+        except UnicodeEncodeError:
+            raise _bad(
+                "payload", "contains text that is not valid Unicode (an unpaired surrogate)"
+            ) from None
+        except (TypeError, ValueError, RecursionError):
             raise _bad("payload", "is not valid JSON data") from None
         if size > MAX_PAYLOAD_BYTES:
             raise _bad("payload", f"is too large ({size} bytes; the limit is {MAX_PAYLOAD_BYTES})")
@@ -108,7 +114,6 @@ class FeedbackService:
             raise _bad("payload", "must be a mapping")
         if not looks_like_token(token):
             raise AccessDenied(INVALID_LINK)
-        digest = payload_hash(kind, payload)
         now = utcnow()
         wid = _workshop_id(workshop_id)
         with self.db.session(write=True) as s:
@@ -282,9 +287,9 @@ class FeedbackService:
             }
             rows = []
             for sid, vote in votes.items():
-                if str(sid) not in approved:
+                if not isinstance(sid, str) or sid not in approved:
                     raise _bad(f"votes.{sid}", "is not a statement open for voting")
-                if vote not in VOTES:
+                if not isinstance(vote, str) or vote not in VOTES:
                     raise _bad(f"votes.{sid}", "must be agree, disagree or pass")
                 rows.append({"kind": "vote", "item": f"vote:{sid}", "value": VOTES[vote]})
             return rows, None
