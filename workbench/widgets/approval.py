@@ -72,37 +72,38 @@ class RankingForm(FeedbackForm):
         super().__init__(send, **kwargs)
 
     def build(self) -> w.Widget:
+        self._labels: list[w.Label] = []
+        rows = []
+        for index in range(len(self.order)):
+            up = w.Button(icon="arrow-up", layout=w.Layout(width="auto", min_width="48px"))
+            down = w.Button(icon="arrow-down", layout=w.Layout(width="auto", min_width="48px"))
+            up.on_click(lambda _b, i=index: self.move(i, -1))
+            down.on_click(lambda _b, i=index: self.move(i, +1))
+            label = w.Label()
+            self._labels.append(label)
+            self._buttons += [up, down]
+            rows.append(w.HBox([label, up, down]))
+        self.rows.children = rows
         self._render()
         return self.rows
 
     def _render(self) -> None:
-        rows = []
-        self._buttons = []
+        """Show the current order in the fixed rows (no new widgets: a flood of clicks
+        from a page cannot pile up widgets in the kernel)."""
+        last = len(self.order) - 1
+        readonly = getattr(self, "readonly", False)
         for index, key in enumerate(self.order):
             label = self.labels[key]
-            up = w.Button(
-                icon="arrow-up",
-                tooltip=f"Move {label} up",
-                layout=w.Layout(width="auto", min_width="48px"),
-            )
-            down = w.Button(
-                icon="arrow-down",
-                tooltip=f"Move {label} down",
-                layout=w.Layout(width="auto", min_width="48px"),
-            )
-            up.disabled = self.readonly if hasattr(self, "readonly") else False
-            up.disabled = up.disabled or index == 0
-            down.disabled = (getattr(self, "readonly", False)) or index == len(self.order) - 1
-            up.on_click(lambda _b, i=index: self.move(i, -1))
-            down.on_click(lambda _b, i=index: self.move(i, +1))
-            self._buttons += [up, down]
-            rows.append(w.HBox([w.Label(f"{index + 1}. {label}"), up, down]))
-        self.rows.children = rows
+            self._labels[index].value = f"{index + 1}. {label}"
+            up, down = self._buttons[2 * index], self._buttons[2 * index + 1]
+            up.tooltip, down.tooltip = f"Move {label} up", f"Move {label} down"
+            up.disabled = readonly or index == 0
+            down.disabled = readonly or index == last
 
     def move(self, index: int, step: int) -> None:
         """Swap the option at ``index`` with its neighbour."""
         target = index + step
-        if 0 <= target < len(self.order):
+        if 0 <= target < len(self.order) and not getattr(self, "readonly", False):
             self.order[index], self.order[target] = self.order[target], self.order[index]
             self._render()
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from workbench.widgets.guard import report_to
 from workbench.widgets.submitter import Outcome, Send, Submitter
 
 _CLASSES = {
@@ -51,6 +52,7 @@ class FeedbackForm:
         self._on_saved = on_saved or (lambda: None)
         self.submitter = Submitter(send, on_outcome=self._done)
         self.body = self.build()
+        report_to(self.inputs(), self.status)  # refused page input is explained here
         header = w.HTML(
             f"<h3>{escape(self.title)}</h3>"
             + (f'<p class="wb-help">{escape(self.help)}</p>' if self.help else "")

@@ -11,6 +11,7 @@ import ipywidgets as w
 from workbench.classifications import STAKEHOLDER_GROUPS
 from workbench.exceptions import InputError, WorkbenchError
 from workbench.widgets.base import StatusLine
+from workbench.widgets.guard import report_to
 
 CONSENT_TEXT = (
     "Your answers are stored under a pseudonymous id and used only to prepare this "
@@ -51,9 +52,14 @@ class RegistrationForm:
             ]
         )
         self.widget.add_class("wb-card")
+        self.joined = False
+        report_to([self.name, self.group, self.consent], self.status)
 
     def submit(self) -> None:
-        """Register; show what is wrong if refused."""
+        """Register; show what is wrong if refused. Once joined, further clicks (a
+        replayed or flooded message from the page) do nothing."""
+        if self.joined:
+            return
         self.join.disabled = True
         try:
             result = self._register(
@@ -69,4 +75,6 @@ class RegistrationForm:
             return
         finally:
             self.join.disabled = False
+        self.joined = True
+        self.join.disabled = True
         self._on_joined(result)
