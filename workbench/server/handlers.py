@@ -20,7 +20,7 @@ from jupyter_server.utils import url_path_join
 from workbench.config import Settings
 from workbench.exceptions import InvalidInput, WorkbenchError
 from workbench.facilitation.notebook import dashboard_url
-from workbench.participation.workshops import WorkshopService
+from workbench.participation.workshops import STATES, WorkshopService
 from workbench.server.body import MAX_BODY, BodyError, parse_object
 from workbench.service import Workbench
 
@@ -97,6 +97,8 @@ def _int(value: Any, name: str, default: int | None = None) -> int:
         return default
     if isinstance(value, bool) or not isinstance(value, int):
         raise tornado.web.HTTPError(400, f"{name} must be an integer")
+    if not -MAX_ID - 1 <= value <= MAX_ID:  # the database holds 32-bit integers
+        raise tornado.web.HTTPError(400, f"{name} {value} is out of range")
     return value
 
 
@@ -118,7 +120,10 @@ class WorkshopsHandler(_Base):
 
     @tornado.web.authenticated
     async def get(self) -> None:
-        await self.call(self.wb.workshops.list, self.get_argument("state", None))
+        state = self.get_argument("state", None)
+        if state is not None and state not in STATES:
+            raise tornado.web.HTTPError(400, f"state must be one of {', '.join(STATES)}")
+        await self.call(self.wb.workshops.list, state)
 
     @tornado.web.authenticated
     async def post(self) -> None:
