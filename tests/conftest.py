@@ -4,12 +4,18 @@
   (templates, demo case studies, shared models and a copy of the demo data pack).
 - ``cli``: invokes the real ``workbench`` click command in-process against a workspace;
   returns click's Result. Jupyter runtime files go to a private folder so tests can
-  tell whether a kernel was started.
+  tell whether a kernel was started. Parametrised over the databases: the PostgreSQL
+  variant passes ``--db-url`` with a fresh database.
 - ``db_url``: a fresh, empty database URL, parametrised over SQLite and (when
   ``WORKBENCH_TEST_DB_URL`` is set) PostgreSQL; each PostgreSQL test gets its own
   database, dropped afterwards.
 - ``demo_runs``: a session-wide workspace in which the demo case studies have been run
-  once with two workers (read-only for tests).
+  once with two workers (read-only for tests), once per database: the notebook runs
+  record into SQLite and into PostgreSQL.
+- ``served``: a real ``workbench serve`` on a copy of ``demo_runs`` (its database cloned),
+  so every live-server test, browser tests included, runs on both databases.
+
+Which slow tests get both variants is listed in docs/testing.md.
 """
 
 from __future__ import annotations
@@ -31,6 +37,19 @@ from workbench.service import Workbench
 from workbench.workspace import init_workspace
 
 PG_URL = os.environ.get("WORKBENCH_TEST_DB_URL")
+#: Reload grace period of the served app server (seconds).
+RELOAD_GRACE_S = 5
+#: The database parameter of the fixtures that run on both databases.
+DATABASES = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(PG_URL is None, reason="WORKBENCH_TEST_DB_URL not set"),
+        ],
+    ),
+]
 
 
 @dataclass
@@ -47,6 +66,10 @@ class Cli:
             base += ["--db-url", self.db_url]
         return CliRunner().invoke(workbench_cli, [*base, *args], catch_exceptions=False)
 
+    def settings(self) -> Settings:
+        """The settings the CLI runs with (same workspace and database)."""
+        return Settings(home=self.home, db_url=self.db_url)
+
     def kernels_started(self) -> int:
         """Number of kernel connection files written since the fixture started."""
         return len(list(self.runtime_dir.glob("kernel-*.json")))
@@ -59,45 +82,68 @@ def workspace(tmp_path: Path) -> Path:
     return home
 
 
-@pytest.fixture
-def cli(workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+@pytest.fixture(params=DATABASES)
+def cli(
+    request: pytest.FixtureRequest,
+    workspace: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Cli]:
     runtime = tmp_path / "jupyter-runtime"
     runtime.mkdir()
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
     monkeypatch.delenv("WORKBENCH_DB_URL", raising=False)
     monkeypatch.delenv("WORKBENCH_HOME", raising=False)
-    return Cli(home=workspace, runtime_dir=runtime)
+    if request.param == "sqlite":  # the workspace's own database file
+        yield Cli(home=workspace, runtime_dir=runtime)
+    else:
+        for url in _pg_database():
+            yield Cli(home=workspace, runtime_dir=runtime, db_url=url)
 
 
-def _pg_database() -> Iterator[str]:
-    from sqlalchemy import create_engine, text
+def _pg_admin() -> Any:
+    from sqlalchemy import create_engine
+
+    assert PG_URL is not None
+    return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+
+def _pg_url(name: str) -> str:
     from sqlalchemy.engine import make_url
 
     assert PG_URL is not None
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _pg_database(template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database (a copy of ``template``'s database if given), dropped after."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    admin = _pg_admin()
     name = f"wb_test_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        if template is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        else:  # a template must have no other connections while it is copied
+            source = make_url(template).database
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :db AND pid <> pg_backend_pid()"
+                ),
+                {"db": source},
+            )
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
     try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        yield _pg_url(name)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgresql",
-            marks=[
-                pytest.mark.postgres,
-                pytest.mark.skipif(PG_URL is None, reason="WORKBENCH_TEST_DB_URL not set"),
-            ],
-        ),
-    ]
-)
+@pytest.fixture(params=DATABASES)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.sqlite'}"
@@ -107,25 +153,50 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @dataclass
 class DemoRuns:
-    """A workspace whose demo case studies ran once; ``result`` is the CLI result."""
+    """A workspace whose demo case studies ran once; ``result`` is the CLI result.
+
+    ``db_url`` is None for the workspace's own SQLite file, else a PostgreSQL database.
+    """
 
     home: Path
     result: Result
     run: Callable[..., Result]
+    db_url: str | None = None
+
+    def copy(self, dest: Path, stack: Any) -> str | None:
+        """Copy the workspace to ``dest``; returns the copy's database URL (None: the
+        SQLite file inside the copy). A PostgreSQL copy is dropped when ``stack`` closes."""
+        import shutil
+
+        shutil.copytree(self.home, dest)
+        if self.db_url is None:
+            return None
+        gen = _pg_database(template=self.db_url)
+        url = next(gen)
+        stack.callback(gen.close)
+        return url
 
 
-@pytest.fixture(scope="session")
-def demo_runs(tmp_path_factory: pytest.TempPathFactory) -> DemoRuns:
+def _no_database() -> Iterator[None]:
+    yield None  # the workspace's own SQLite file
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def demo_runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoRuns]:
     home = tmp_path_factory.mktemp("demo") / "ws"
     init_workspace(home)
+    databases = _pg_database() if request.param == "postgresql" else _no_database()
+    db_url = next(databases)
+    base = ["--home", str(home), *(["--db-url", db_url] if db_url else [])]
 
     def run(*args: str) -> Result:
-        return CliRunner().invoke(
-            workbench_cli, ["--home", str(home), *args], catch_exceptions=False
-        )
+        return CliRunner().invoke(workbench_cli, [*base, *args], catch_exceptions=False)
 
     result = run("run", "--all", "--workers", "2", "--no-progress")
-    return DemoRuns(home=home, result=result, run=run)
+    yield DemoRuns(home=home, result=result, run=run, db_url=db_url)
+    databases.close()
 
 
 def write_template(
@@ -213,16 +284,29 @@ class Served:
     token: str
     workshop_id: int
     env: dict[str, str]
+    db_url: str | None = None
+
+    def settings(self, **overrides: Any) -> Settings:
+        """The served workspace's settings (same database and ports)."""
+        return Settings(
+            home=self.home,
+            app_port=int(self.env["WORKBENCH_APP_PORT"]),
+            lab_port=int(self.env["WORKBENCH_LAB_PORT"]),
+            db_url=self.db_url,
+            **overrides,
+        )
 
     def service(self) -> Workbench:
         """A service object on the served workspace (same database)."""
-        return Workbench(
-            Settings(
-                home=self.home,
-                app_port=int(self.env["WORKBENCH_APP_PORT"]),
-                lab_port=int(self.env["WORKBENCH_LAB_PORT"]),
-            )
-        )
+        return Workbench(self.settings())
+
+    def shared_link(self, workshop_id: int | None = None) -> str:
+        """The workshop's shared code link (each use joins a new participant)."""
+        wb = self.service()
+        try:
+            return wb.workshops.shared_link(workshop_id or self.workshop_id)
+        finally:
+            wb.close()
 
     def link(self, workshop_id: int | None = None, **kwargs: object) -> str:
         """A fresh personal join link."""
@@ -236,15 +320,16 @@ class Served:
 @pytest.fixture(scope="session")
 def served(demo_runs: DemoRuns, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """Publish ES61, open a workshop for 4 and run ``workbench serve`` on free ports."""
-    import shutil
+    import contextlib
     import signal
     import subprocess
     import sys
     import time
     import urllib.request
 
+    stack = contextlib.ExitStack()
     home = tmp_path_factory.mktemp("served") / "ws"
-    shutil.copytree(demo_runs.home, home)
+    db_url = demo_runs.copy(home, stack)
     lab_port, app_port = free_port(), free_port()
     token = uuid.uuid4().hex
     env = {
@@ -254,10 +339,15 @@ def served(demo_runs: DemoRuns, tmp_path_factory: pytest.TempPathFactory) -> Ite
         "WORKBENCH_APP_PORT": str(app_port),
         "WORKBENCH_LAB_TOKEN": token,
         "WORKBENCH_POOL_SIZE": "1",
+        # a closed page's kernel waits this long for a reload (default 180 s): short here,
+        # so tests see kernels given back within seconds
+        "WORKBENCH_RELOAD_GRACE_S": str(RELOAD_GRACE_S),
         "JUPYTER_RUNTIME_DIR": str(home / "var" / "jupyter-runtime"),
     }
     env.pop("WORKBENCH_DB_URL", None)
-    settings = Settings(home=home, app_port=app_port, lab_port=lab_port)
+    if db_url:
+        env["WORKBENCH_DB_URL"] = db_url
+    settings = Settings(home=home, app_port=app_port, lab_port=lab_port, db_url=db_url)
     wb = Workbench(settings)
     wb.publish("es61-manufacturing-youth")
     info = wb.create_workshop("es61-manufacturing-youth", title="Test workshop", expected=4)
@@ -293,6 +383,7 @@ def served(demo_runs: DemoRuns, tmp_path_factory: pytest.TempPathFactory) -> Ite
             token=token,
             workshop_id=info.id,
             env=env,
+            db_url=db_url,
         )
     finally:
         proc.send_signal(signal.SIGINT)
@@ -301,3 +392,4 @@ def served(demo_runs: DemoRuns, tmp_path_factory: pytest.TempPathFactory) -> Ite
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+        stack.close()

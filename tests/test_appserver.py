@@ -170,7 +170,6 @@ def page(served: Any) -> Iterator[Page]:
     assert found, "no kernel id in the page"
     yield Page(link, resp.body, found.group(1))
     beacon(served, found.group(1))  # give the kernel back even if a test failed
-    wait_for(lambda: kernel_model(served, found.group(1)) is None, 15, "the page kernel to stop")
 
 
 @pytest.fixture(scope="module")
@@ -472,13 +471,43 @@ def test_beacon_shuts_down_the_page_kernel_only(served: Any, page: Page) -> None
     assert health(served) == before
     assert kernel_ids(served) == ids
 
-    # The page's own kernel, without any XSRF cookie or header (voila#1458).
+    # The page's own kernel, without any XSRF cookie or header (voila#1458): kept for a
+    # reload during the grace period, then shut down.
     resp = beacon(served, page.kernel_id)
     assert resp.status == 204, resp
-    wait_for(lambda: kernel_model(served, page.kernel_id) is None, 10, "the kernel to stop")
+    closed_at = time.monotonic()
+    assert health(served)["kept_for_reload"] >= 1
+    wait_for(lambda: kernel_model(served, page.kernel_id) is None, 20, "the kernel to stop")
+    grace = float(served.env["WORKBENCH_RELOAD_GRACE_S"])
+    assert time.monotonic() - closed_at >= grace - 0.5, "stopped before the grace period"
     wait_for(
         lambda: health(served)["kernels"] == before["kernels"] - 1, 10, "the kernel count to drop"
     )
     after = health(served)
     assert after["pools"] == before["pools"] and after["ready"] == before["ready"]
     assert kernel_ids(served) == ids - {page.kernel_id}
+
+
+# -- 5. a reload gets its page back on the same kernel -----------------------------------
+def test_a_reload_within_the_grace_period_reattaches_to_the_same_kernel(
+    served: Any, page: Page
+) -> None:
+    before = settle(served)
+    resp = beacon(served, page.kernel_id)  # the tab closes (a reload starts with this)
+    assert resp.status == 204
+    again = request(served, "GET", page.link)
+    assert again.status == 200
+    found = re.search(rf'"kernelId"\s*:\s*"({UUID_RE})"', again.body)
+    assert found and found.group(1) == page.kernel_id
+    after = health(served)
+    assert after["reattached"] == before["reattached"] + 1
+    assert (after["kernels"], after["pools"]) == (before["kernels"], before["pools"])
+    # reattached: no shutdown pending any more, even after the grace period
+    time.sleep(float(served.env["WORKBENCH_RELOAD_GRACE_S"]) + POOL_SYNC_S * 1.5)
+    assert kernel_model(served, page.kernel_id) is not None
+    # a code link (a new participant each time) is never reattached
+    code = on_app_server(served, served.shared_link())
+    first = re.search(rf'"kernelId"\s*:\s*"({UUID_RE})"', request(served, "GET", code).body)
+    assert first and first.group(1) != page.kernel_id
+    beacon(served, first.group(1))
+    wait_for(lambda: kernel_model(served, first.group(1)) is None, 15, "the code page to stop")

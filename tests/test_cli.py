@@ -9,8 +9,8 @@ from workbench.config import Settings
 from workbench.db import Database, crud
 
 
-def _no_runs(home: Path) -> bool:
-    db = Database(Settings(home=home).database_url)
+def _no_runs(home: Path, db_url: str | None = None) -> bool:
+    db = Database(Settings(home=home, db_url=db_url).database_url)
     try:
         with db.session() as session:
             return list(crud.find_runs(session)) == []
@@ -81,7 +81,7 @@ def test_bad_case_study_is_refused_before_any_kernel(cli, text: str, expected: s
     assert expected in result.stderr, result.stderr
     assert cli.kernels_started() == 0
     assert not (cli.home / "runs" / "bad").exists()
-    assert _no_runs(cli.home)
+    assert _no_runs(cli.home, cli.db_url)
 
 
 def test_missing_case_study(cli) -> None:
@@ -89,7 +89,7 @@ def test_missing_case_study(cli) -> None:
     assert result.exit_code == 2
     assert "no case study 'nowhere'" in result.stderr
     assert "known: ['de21-ict-older-workers', 'es61-manufacturing-youth']" in result.stderr
-    assert cli.kernels_started() == 0 and _no_runs(cli.home)
+    assert cli.kernels_started() == 0 and _no_runs(cli.home, cli.db_url)
 
 
 def test_problems_across_case_studies_are_reported_together(cli) -> None:
@@ -99,7 +99,7 @@ def test_problems_across_case_studies_are_reported_together(cli) -> None:
     assert result.exit_code == 2
     assert "2 problem(s) found" in result.stderr
     assert "bad1/case.yaml:7" in result.stderr and "bad2/case.yaml:3: sector" in result.stderr
-    assert _no_runs(cli.home)
+    assert _no_runs(cli.home, cli.db_url)
 
 
 def test_case_new_writes_a_valid_skeleton(cli) -> None:
@@ -149,18 +149,26 @@ def test_init_refuses_to_overwrite(cli, tmp_path: Path) -> None:
 
 
 def test_workshop_create_takes_the_expected_stakeholder_mix(demo_runs, tmp_path: Path) -> None:
-    import json
-    import shutil
+    import contextlib
 
     from click.testing import CliRunner
 
     from workbench.cli import cli as workbench_cli
 
     home = tmp_path / "ws"
-    shutil.copytree(demo_runs.home, home)
+    stack = contextlib.ExitStack()
+    db_url = demo_runs.copy(home, stack)
+    base = ["--home", str(home), *(["--db-url", db_url] if db_url else [])]
 
     def run(*args: str):
-        return CliRunner().invoke(workbench_cli, ["--home", str(home), *args])
+        return CliRunner().invoke(workbench_cli, [*base, *args])
+
+    with stack:
+        _check_mix(run)
+
+
+def _check_mix(run) -> None:
+    import json
 
     assert run("publish", "es61-manufacturing-youth").exit_code == 0
     mix = ["--mix", "employers=2", "--mix", "unions=1", "--mix", "ngos=1"]

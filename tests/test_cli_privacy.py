@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner, Result
 
 from workbench.cli import cli as workbench_cli
-from workbench.config import Settings
 from workbench.db import participation as store
 from workbench.db.models import Workshop, utcnow
 from workbench.participation.exports import read_export
@@ -33,7 +32,7 @@ class Room:
 
 @pytest.fixture
 def room(cli) -> Room:
-    wb = Workbench(Settings(home=cli.home))
+    wb = Workbench(cli.settings())
     try:
         with wb.db.session(write=True) as s:
             store.add_publication(
@@ -149,7 +148,7 @@ def test_participant_purge_expired(cli, room) -> None:
     assert nothing.exit_code == 0 and "nothing erased" in nothing.output
     assert cli("workshop", "close", str(room.wid)).exit_code == 0
     assert cli("workshop", "retention", str(room.wid), "--days", "1").exit_code == 0
-    wb = Workbench(Settings(home=cli.home))
+    wb = Workbench(cli.settings())
     try:
         with wb.db.session(write=True) as s:
             workshop = s.get(Workshop, room.wid)

@@ -13,8 +13,8 @@ from workbench.db import Database, crud
 from workbench.db.models import Run
 
 
-def _rows(home: Path) -> list[Run]:
-    db = Database(Settings(home=home).database_url)
+def _rows(home: Path, db_url: str | None = None) -> list[Run]:
+    db = Database(Settings(home=home, db_url=db_url).database_url)
     try:
         with db.session() as session:
             return list(reversed(crud.find_runs(session, limit=1000)))
@@ -29,7 +29,7 @@ def _statuses(rows: list[Run]) -> dict[tuple[str, str], str]:
 def test_demo_runs_produce_notebooks_reports_and_artefacts(demo_runs) -> None:
     assert demo_runs.result.exit_code == 0, demo_runs.result.output
     assert "4 run(s): 4 completed, 0 cached, 0 failed" in demo_runs.result.output
-    rows = _rows(demo_runs.home)
+    rows = _rows(demo_runs.home, demo_runs.db_url)
     assert {str(r.status) for r in rows} == {"succeeded"} and len(rows) == 4
     for row in rows:
         out = demo_runs.home / row.output_dir
@@ -51,15 +51,16 @@ def test_demo_runs_produce_notebooks_reports_and_artefacts(demo_runs) -> None:
 
 
 def test_second_run_is_a_cache_hit(demo_runs) -> None:
+    rows = _rows(demo_runs.home, demo_runs.db_url)
     before = {r.id: (demo_runs.home / r.output_dir / "output.ipynb").stat().st_mtime_ns
-              for r in _rows(demo_runs.home) if str(r.status) == "succeeded"}  # fmt: skip
+              for r in rows if str(r.status) == "succeeded"}  # fmt: skip
     result = demo_runs.run("run", "--all", "--no-progress")
     assert result.exit_code == 0
     assert "4 run(s): 0 completed, 4 cached, 0 failed" in result.output
-    cached = [r for r in _rows(demo_runs.home) if str(r.status) == "cached"]
+    cached = [r for r in _rows(demo_runs.home, demo_runs.db_url) if str(r.status) == "cached"]
     assert len(cached) >= 4 and all(r.cached_from_id in before for r in cached)
     for run_id, mtime in before.items():
-        row = next(r for r in _rows(demo_runs.home) if r.id == run_id)
+        row = next(r for r in _rows(demo_runs.home, demo_runs.db_url) if r.id == run_id)
         assert (demo_runs.home / row.output_dir / "output.ipynb").stat().st_mtime_ns == mtime
 
 
@@ -67,7 +68,7 @@ def test_runs_list_and_show(demo_runs) -> None:
     listing = demo_runs.run("runs", "list", "--status", "succeeded")
     assert listing.exit_code == 0
     assert listing.output.count("succeeded") == 4
-    run_id = _rows(demo_runs.home)[0].id
+    run_id = _rows(demo_runs.home, demo_runs.db_url)[0].id
     shown = demo_runs.run("runs", "show", str(run_id), "--json")
     data = json.loads(shown.output)
     assert data["id"] == run_id and data["status"] == "succeeded"
@@ -83,7 +84,7 @@ def test_parameter_and_data_changes_rerun_only_what_they_touch(cli) -> None:
     result = cli("run", "es61-manufacturing-youth", "--no-progress")
     assert result.exit_code == 0
     assert "2 run(s): 1 completed, 1 cached, 0 failed" in result.output
-    last = _statuses(_rows(cli.home)[-2:])
+    last = _statuses(_rows(cli.home, cli.db_url)[-2:])
     assert last[("es61-manufacturing-youth", "evidence_review")] == "succeeded"
     assert last[("es61-manufacturing-youth", "regional_diagnosis")] == "cached"
 
@@ -96,7 +97,7 @@ def test_parameter_and_data_changes_rerun_only_what_they_touch(cli) -> None:
     jvs.write_bytes(raw[:index] + (b"1" if digit != b"1" else b"2") + raw[index + 1 :])
     result = cli("run", "es61-manufacturing-youth", "--no-progress")
     assert "2 run(s): 1 completed, 1 cached, 0 failed" in result.output
-    last = _statuses(_rows(cli.home)[-2:])
+    last = _statuses(_rows(cli.home, cli.db_url)[-2:])
     assert last[("es61-manufacturing-youth", "regional_diagnosis")] == "succeeded"
     assert last[("es61-manufacturing-youth", "evidence_review")] == "cached"
 
@@ -117,7 +118,7 @@ def test_failing_template_fails_alone(cli, make_template) -> None:
     assert result.exit_code == 1
     assert "4 run(s): 3 completed, 0 cached, 1 failed" in result.output
     assert "boom-case/boom failed in cell 2: ValueError: planted failure" in result.stderr
-    (failed,) = [r for r in _rows(cli.home) if str(r.status) == "failed"]
+    (failed,) = [r for r in _rows(cli.home, cli.db_url) if str(r.status) == "failed"]
     assert failed.template == "boom" and failed.error_cell == 2
     assert "planted failure" in (failed.traceback or "")
     assert failed.finished_at is not None
@@ -133,9 +134,9 @@ def test_failing_template_fails_alone(cli, make_template) -> None:
     assert "2 run(s): 0 completed, 1 cached, 1 failed" in again.output
 
 
-def _snapshot(home: Path) -> dict[tuple[str, str], dict[str, object]]:
+def _snapshot(home: Path, db_url: str | None) -> dict[tuple[str, str], dict[str, object]]:
     snap = {}
-    for row in _rows(home):
+    for row in _rows(home, db_url):
         if str(row.status) != "succeeded":
             continue
         out = home / row.output_dir
@@ -149,9 +150,9 @@ def _snapshot(home: Path) -> dict[tuple[str, str], dict[str, object]]:
 
 def test_two_workers_give_the_same_outputs_as_one(cli) -> None:
     assert cli("run", "--all", "--workers", "2", "--no-progress").exit_code == 0
-    parallel = _snapshot(cli.home)
+    parallel = _snapshot(cli.home, cli.db_url)
     assert cli("run", "--all", "--workers", "1", "--force", "--no-progress").exit_code == 0
-    sequential = _snapshot(cli.home)
+    sequential = _snapshot(cli.home, cli.db_url)
     assert parallel.keys() == sequential.keys() and len(parallel) == 4
     for key, got in parallel.items():
         want = sequential[key]

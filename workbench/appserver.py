@@ -9,9 +9,15 @@ Compared with plain ``voila`` it
 - keeps Voilà's message filter: page websockets may only talk widget comms, never
   ``execute_request``;
 - sizes each app's pool of preheated kernels from the open workshops (warmed to the
-  expected number of participants) and culls kernels whose page is gone, including
-  those leaked by voila#1458 (the tab-close shutdown request fails Voilà's XSRF check;
-  here it is accepted, the kernel id being the page's secret).
+  expected number of participants, then a headroom: :mod:`workbench.kernelpool`) and
+  starts them a few at a time (Voilà would start every missing kernel at once);
+- gives a participant who reloads within a grace period their page back on the kernel
+  they had (:mod:`workbench.reattach`), so a wave of reloads needs no new kernels;
+- answers a page request within ``page_wait_s`` even when no kernel can start: a
+  readable "busy, retrying" page instead of a hang;
+- culls kernels whose page is gone, including those leaked by voila#1458 (the
+  tab-close shutdown request fails Voilà's XSRF check; here it is accepted, the kernel
+  id being the page's secret).
 
 Run by ``workbench serve``; ``python -m workbench.appserver`` runs it alone.
 """
@@ -24,6 +30,7 @@ import logging
 import os
 import re
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -40,13 +47,17 @@ from workbench.classifications import COUNTRIES, NACE_SECTIONS
 from workbench.config import Settings
 from workbench.db import Database
 from workbench.exceptions import AccessDenied, WorkbenchError
+from workbench.kernelpool import PoolPolicy, starts_allowed
+from workbench.participation.tokens import hash_token
 from workbench.participation.workshops import INVALID_LINK, WorkshopService
 from workbench.publish import artefact_dirs, published_apps
+from workbench.reattach import ReloadCache
 from workbench.workspace import skeleton_root
 
 TEMPLATE_NAME = "workbench"
 POOL_SYNC_SECONDS = 2.0
-MAX_POOL = 200
+#: seconds a "busy" page waits before it asks again by itself
+BUSY_RETRY_S = 5
 
 
 def extensions_dir() -> Path:
@@ -70,12 +81,26 @@ def send_page(
     handler.finish(server.pages.get_template(name).render(css_url=css, **ns))
 
 
+def _ready(task: asyncio.Future[Any]) -> bool:
+    return task.done() and not task.cancelled() and task.exception() is None
+
+
 def ready_pool_kernels(km: Any) -> dict[str, list[str]]:
     """Ids of the preheated kernels waiting in each app's pool (none without preheat)."""
     return {
-        notebook: [t.result()["kernel_id"] for t in pool if t.done() and not t.exception()]
+        notebook: [t.result()["kernel_id"] for t in pool if _ready(t)]
         for notebook, pool in getattr(km, "_pools", {}).items()
     }
+
+
+def drop_failed(pool: list[asyncio.Future[Any]], log: logging.Logger) -> int:
+    """Remove pool entries whose kernel failed to start; returns how many."""
+    failed = [t for t in pool if t.done() and (t.cancelled() or t.exception() is not None)]
+    for task in failed:
+        pool.remove(task)
+        reason = "cancelled" if task.cancelled() else repr(task.exception())
+        log.warning("a preheated kernel failed to start: %s", reason)
+    return len(failed)
 
 
 class GalleryHandler(tornado.web.RequestHandler):
@@ -99,9 +124,21 @@ class HealthHandler(tornado.web.RequestHandler):
         km = self.server.kernel_manager
         pools = {nb: len(p) for nb, p in getattr(km, "_pools", {}).items()}
         ready = {nb: len(ids) for nb, ids in ready_pool_kernels(km).items()}
+        reloads = self.server.reloads
+        kept = sum(1 for p in reloads.pages.values() if p.release_at is not None)
         self.set_header("Content-Type", "application/json")
         self.finish(
-            json.dumps({"kernels": len(km.list_kernel_ids()), "pools": pools, "ready": ready})
+            json.dumps(
+                {
+                    "kernels": len(km.list_kernel_ids()),
+                    "pools": pools,
+                    "ready": ready,
+                    "targets": self.server.targets(),
+                    "reattachable": len(reloads.pages),
+                    "kept_for_reload": kept,
+                    "reattached": self.server.reattached,
+                }
+            )
         )
 
 
@@ -134,12 +171,21 @@ class GatedVoilaHandler(TornadoVoilaHandler):
         self.server = kwargs.pop("server")
         super().initialize(**kwargs)
 
+    _capture: list[str] | None = None
+
+    def write(self, chunk: Any) -> None:
+        """Send a piece of the page (and keep it, for a reload of a personal link)."""
+        if self._capture is not None and isinstance(chunk, str):
+            self._capture.append(chunk)
+        super().write(chunk)
+
     async def get(self, path: str | None = None) -> None:  # type: ignore[override]
         query = {k: v[-1] for k, v in parse_qs(self.request.query).items()}
         loop = asyncio.get_running_loop()
+        notebook = path or ""
         try:
             workshop_id = await loop.run_in_executor(
-                None, self.server.check_request, path or "", query
+                None, self.server.check_request, notebook, query
             )
         except WorkbenchError as exc:
             status = exc.http_status if exc.http_status in (403, 404, 409) else 403
@@ -154,8 +200,36 @@ class GatedVoilaHandler(TornadoVoilaHandler):
                 status_code=status,
             )
             return
-        self.server.admitted(workshop_id, path or "")
+        token_key = hash_token(query["token"]) if "token" in query else None
+        if token_key is not None:
+            page = self.server.reattach(token_key, notebook)
+            if page is not None:  # a reload: the same page, on the kernel it had
+                self.set_header("Content-Type", "text/html")
+                self.set_header("Cache-Control", "no-cache, no-store, must-revalidate")
+                self.finish(page.html)
+                return
+        if not await self.server.warm_kernel(notebook):
+            send_page(
+                self,
+                self.server,
+                "message.html.j2",
+                503,
+                title="The workshop app is busy",
+                message=(
+                    "Many people are joining at once and no app is free yet. This page "
+                    f"tries again by itself in {BUSY_RETRY_S} seconds."
+                ),
+                hint="Nothing you answered is lost. Keep this page open.",
+                status_code=503,
+                retry_s=BUSY_RETRY_S,
+            )
+            return
+        self.server.admitted(workshop_id, notebook)
+        self._capture = [] if token_key is not None else None
         await super().get(path)
+        if self._capture is not None:
+            self.server.reloads.keep(token_key or "", notebook, "".join(self._capture))
+            self._capture = None
 
 
 class BeaconShutdownHandler(APIHandler):
@@ -169,10 +243,15 @@ class BeaconShutdownHandler(APIHandler):
     def check_xsrf_cookie(self) -> None:
         return None
 
+    def initialize(self, server: AppServer) -> None:
+        self.server = server
+
     async def post(self, kernel_id: str) -> None:
         km = self.kernel_manager
         pooled = {kid for ids in ready_pool_kernels(km).values() for kid in ids}
-        if kernel_id in km.list_kernel_ids() and kernel_id not in pooled:
+        page_kernel = kernel_id in km.list_kernel_ids() and kernel_id not in pooled
+        # a kernel kept for a reload of its page is shut down after the grace period
+        if page_kernel and not self.server.reloads.release(kernel_id, time.monotonic()):
             await ensure_async(km.shutdown_kernel(kernel_id))
         self.set_status(204)
         self.finish()
@@ -193,6 +272,15 @@ class AppServer(Voila):
         self.served: Counter[int] = Counter()
         self.demand: dict[str, int] = {}
         self._artefact_dirs: dict[int, dict[str, Path]] = {}
+        self.policy = PoolPolicy(
+            base=self.settings_.pool_size,
+            headroom_share=self.settings_.pool_headroom,
+            headroom_min=self.settings_.pool_headroom_min,
+        )
+        self.reloads = ReloadCache(grace_s=self.settings_.reload_grace_s)
+        self.reattached = 0
+        self.waiting: Counter[str] = Counter()
+        self._voila_fill: Any = None
 
     # -- request checks (run in a thread: they query the database) ----------------------
     def check_request(self, path: str, query: dict[str, str]) -> int:
@@ -250,37 +338,88 @@ class AppServer(Voila):
 
     # -- kernel pools ---------------------------------------------------------------
     def open_demand(self, workshops: list[Any]) -> dict[str, int]:
-        """Kernels still needed per app: expected participants not yet served, by app.
+        """Kernels wanted per app by its open workshops (see :class:`PoolPolicy`).
 
         Runs on the event loop, so ``served`` cannot change while it is summed.
         """
-        demand: Counter[str] = Counter()
-        for info in workshops:
-            demand[info.app_path] += max(0, info.expected_participants - self.served[info.id])
-        return dict(demand)
+        return self.policy.demand(workshops, self.served)
 
     def pool_target(self, notebook: str) -> int:
         """Preheated kernels wanted for one app notebook."""
-        base = self.settings_.pool_size
-        return min(MAX_POOL, max(base, self.demand.get(notebook, 0)))
+        return self.policy.target(self.demand.get(notebook, 0))
+
+    def targets(self) -> dict[str, int]:
+        """Pool targets of the apps with open workshops (for the health page)."""
+        return {notebook: self.pool_target(notebook) for notebook in sorted(self.demand)}
 
     def admitted(self, workshop_id: int, notebook: str) -> None:
-        """A participant's page takes a kernel: lower the pool size so it is not refilled
-        beyond what the open workshops still need."""
+        """A participant's page takes a kernel: its workshop needs one fewer (the next
+        pool sync, not Voilà, decides what to start)."""
         self.served[workshop_id] += 1
-        if notebook in self.demand:
-            self.demand[notebook] = max(0, self.demand[notebook] - 1)
-        self.sync_pool(notebook)
 
-    def sync_pool(self, notebook: str) -> None:
-        """Set one app's pool size (Voilà refills up to it after each use)."""
+    def reattach(self, token_key: str, notebook: str) -> Any:
+        """The page a reload of a personal link gets back, or None (see :mod:`reattach`)."""
+        alive = set(self.kernel_manager.list_kernel_ids())
+        page = self.reloads.reattach(token_key, notebook, alive)
+        if page is not None:
+            self.reattached += 1
+        return page
+
+    async def warm_kernel(self, notebook: str) -> bool:
+        """Wait (at most ``page_wait_s``) until a preheated kernel of ``notebook`` is ready
+        and first in its pool, starting one if the pool is empty (someone is waiting)."""
         km = self.kernel_manager
-        if not hasattr(km, "kernel_pools_config") or not notebook:
-            return
-        target = self.pool_target(notebook)
+        if not hasattr(km, "_pools"):
+            return True  # no preheating: Voilà starts a kernel for the request
+        deadline = time.monotonic() + self.settings_.page_wait_s
+        self.waiting[notebook] += 1
+        try:
+            while True:
+                pool = km._pools.setdefault(notebook, [])
+                drop_failed(pool, self.log)
+                if any(_ready(t) for t in pool):
+                    # Voilà takes the first one, with no await between here and there
+                    pool.sort(key=lambda t: not _ready(t))
+                    return True
+                starting = sum(1 for p in km._pools.values() for t in p if not t.done())
+                allowed = starts_allowed(
+                    missing=self.waiting[notebook] - len(pool),
+                    starting=starting,
+                    concurrency=self.settings_.pool_start_concurrency,
+                )
+                if allowed or not pool:  # one kernel at least for someone waiting
+                    self._start(notebook, len(pool) + max(allowed, 1))
+                if time.monotonic() >= deadline:
+                    self.log.warning(
+                        "no kernel of %s was ready within %.0f s (%d waiting)",
+                        notebook, self.settings_.page_wait_s, self.waiting[notebook],
+                    )  # fmt: skip
+                    return False
+                await asyncio.sleep(0.1)
+        finally:
+            self.waiting[notebook] -= 1
+
+    def _start(self, notebook: str, size: int) -> None:
+        """Grow one app's pool to ``size`` (the kernels start now)."""
+        km = self.kernel_manager
         config = dict(km.kernel_pools_config)
-        config[notebook] = {**config.get(notebook, {}), "pool_size": target}
+        config[notebook] = {**config.get(notebook, {}), "pool_size": size}
         km.kernel_pools_config = config
+        (self._voila_fill or km.fill_if_needed)(delay=0, notebook_name=notebook)
+
+    def _take_over_refills(self) -> None:
+        """Voilà refills a pool right after each use, every missing kernel at once; here
+        :meth:`_sync_pools` refills instead, a few kernels at a time."""
+        km = self.kernel_manager
+        if not hasattr(km, "fill_if_needed") or self._voila_fill is not None:
+            return
+        self._voila_fill = km.fill_if_needed
+
+        def fill_if_needed(delay: float | None = None, **kwargs: Any) -> None:
+            if delay is not None:  # explicit fills (start-up); None is the refill-after-use
+                self._voila_fill(delay=delay, **kwargs)
+
+        km.fill_if_needed = fill_if_needed
 
     async def _sync_pools(self) -> None:
         try:
@@ -292,21 +431,45 @@ class AppServer(Voila):
             return
         self.demand = self.open_demand(workshops)
         km = self.kernel_manager
+        await self._release_expired()
+        if not hasattr(km, "_pools"):
+            return
         notebooks = {p.name for p in Path(self.root_dir).glob("*.ipynb")}
+        starting = sum(1 for pool in km._pools.values() for t in pool if not t.done())
         for notebook in sorted(notebooks | set(self.demand)):
-            self.sync_pool(notebook)
             target = self.pool_target(notebook)
-            pool = km._pools.get(notebook, [])
-            if len(pool) < target:
-                self.log.info("warming %s: %d -> %d preheated kernels", notebook, len(pool), target)
-                km.fill_if_needed(delay=0, notebook_name=notebook)
-            while len(pool) > target and pool and pool[-1].done():
+            pool = km._pools.setdefault(notebook, [])
+            drop_failed(pool, self.log)
+            allowed = starts_allowed(
+                missing=target - len(pool),
+                starting=starting,
+                concurrency=self.settings_.pool_start_concurrency,
+            )
+            if allowed:
+                self.log.info(
+                    "warming %s: %d -> %d of %d preheated kernels",
+                    notebook, len(pool), len(pool) + allowed, target,
+                )  # fmt: skip
+                starting += allowed
+                self._start(notebook, len(pool) + allowed)
+            while len(pool) > target and pool and _ready(pool[-1]):
                 task = pool.pop()
-                if not task.exception():
-                    await ensure_async(km.shutdown_kernel(task.result()["kernel_id"]))
+                await ensure_async(km.shutdown_kernel(task.result()["kernel_id"]))
+
+    async def _release_expired(self) -> None:
+        """Shut down kernels of closed pages whose reload grace period is over (unless a
+        page is connected to them again, e.g. the same link open in another tab)."""
+        km = self.kernel_manager
+        alive = set(km.list_kernel_ids())
+        connections = getattr(km, "_kernel_connections", {})
+        connected = {kid for kid in alive if connections.get(kid, 0) > 0}
+        for kernel_id in self.reloads.expired(time.monotonic(), alive, connected):
+            self.log.info("reload grace over: shutting down kernel %s", kernel_id)
+            await ensure_async(km.shutdown_kernel(kernel_id))
 
     def init_handlers(self) -> list[Any]:
         """Voilà's handlers minus listings and files, plus the gate, gallery and health."""
+        self._take_over_refills()  # the kernel manager exists from init_settings on
         handlers = []
         ours = {"server": self}
         for handler in super().init_handlers():
@@ -317,7 +480,7 @@ class AppServer(Voila):
             if "/voila/files/" in pattern or pattern == self.server_url:
                 continue
             if "/voila/api/shutdown/" in pattern:
-                handlers.append((pattern, BeaconShutdownHandler))
+                handlers.append((pattern, BeaconShutdownHandler, ours))
             elif cls is TornadoVoilaHandler or "/voila/render/" in pattern:
                 handlers.append((pattern, GatedVoilaHandler, {**kwargs, **ours}))
             else:

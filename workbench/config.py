@@ -97,6 +97,43 @@ class Settings(BaseSettings):
         le=200,
         description="Preheated app kernels kept per published app when no workshop is open.",
     )
+    pool_headroom: float = Field(
+        default=0.25,
+        ge=0,
+        le=1,
+        description=(
+            "Share of an open workshop's expected participants kept as warm app kernels "
+            "after they have joined, for late joiners and new devices (each ~130 MB)."
+        ),
+    )
+    pool_headroom_min: int = Field(
+        default=2, ge=0, le=200, description="Warm app kernels kept per open workshop at least."
+    )
+    pool_start_concurrency: int = Field(
+        default=2,
+        ge=1,
+        le=32,
+        description=(
+            "App kernels started at once when the pool refills, so a refill cannot starve "
+            "the pages already open (about one per core)."
+        ),
+    )
+    reload_grace_s: float = Field(
+        default=180,
+        ge=0,
+        description=(
+            "Seconds a closed participant page keeps its kernel: a reload with the same "
+            "personal link within this time reattaches to it at once."
+        ),
+    )
+    page_wait_s: float = Field(
+        default=25,
+        gt=0,
+        description=(
+            "Seconds a page request waits for a warm kernel before the participant gets a "
+            "'busy, retrying' page instead."
+        ),
+    )
     cull_idle_timeout: int = Field(
         default=900,
         ge=60,

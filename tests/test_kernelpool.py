@@ -1,0 +1,59 @@
+"""``workbench.kernelpool``: pool targets from open workshops, bounded starts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import pytest
+
+from workbench.kernelpool import MAX_POOL, PoolPolicy, starts_allowed
+
+
+@dataclass
+class Info:
+    id: int
+    app_path: str
+    expected_participants: int
+
+
+def test_headroom_is_a_share_of_the_expected_with_a_floor() -> None:
+    policy = PoolPolicy(base=2, headroom_share=0.25, headroom_min=2)
+    assert [policy.headroom(n) for n in (0, 4, 8, 9, 30, 100)] == [2, 2, 2, 3, 8, 25]
+
+
+def test_demand_warms_for_everyone_then_keeps_the_headroom() -> None:
+    policy = PoolPolicy(base=2, headroom_share=0.25, headroom_min=2)
+    a, b = Info(1, "a.ipynb", 30), Info(2, "a.ipynb", 4)
+    c = Info(3, "c.ipynb", 10)
+    assert policy.demand([a, b, c], Counter()) == {"a.ipynb": 34, "c.ipynb": 10}
+    # 25 of A joined: 5 still to come, but the headroom (8) is kept
+    assert policy.demand([a, b, c], Counter({1: 25})) == {"a.ipynb": 8 + 4, "c.ipynb": 10}
+    # everyone joined (and more, e.g. second devices): headroom only
+    assert policy.demand([a, b, c], Counter({1: 40, 2: 4, 3: 10})) == {
+        "a.ipynb": 8 + 2,
+        "c.ipynb": 3,
+    }
+
+
+@pytest.mark.parametrize(("demand", "target"), [(0, 2), (1, 2), (9, 9), (10_000, MAX_POOL)])
+def test_target_has_a_base_and_a_cap(demand: int, target: int) -> None:
+    assert PoolPolicy(base=2).target(demand) == target
+
+
+@pytest.mark.parametrize(
+    ("missing", "starting", "concurrency", "allowed"),
+    [
+        (10, 0, 2, 2),
+        (10, 1, 2, 1),
+        (10, 2, 2, 0),
+        (10, 5, 2, 0),
+        (1, 0, 2, 1),
+        (0, 0, 2, 0),
+        (-3, 0, 2, 0),
+    ],
+)
+def test_starts_are_bounded_by_the_kernels_already_starting(
+    missing: int, starting: int, concurrency: int, allowed: int
+) -> None:
+    assert starts_allowed(missing=missing, starting=starting, concurrency=concurrency) == allowed
