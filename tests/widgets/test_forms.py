@@ -96,8 +96,8 @@ class Env:
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> Iterator[Env]:
-    url = f"sqlite:///{tmp_path / 'forms.sqlite'}"
+def env(db_url: str, tmp_path: Path) -> Iterator[Env]:
+    url = db_url  # SQLite and PostgreSQL
     settings = Settings(home=tmp_path, db_url=url, rate_limit=1000)
     db = Database(url)
     with db.session(write=True) as s:
