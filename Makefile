@@ -68,8 +68,9 @@ format: venv
 
 bench: venv
 	$(BIN)/python benchmarks/bench_runs.py
-	$(BIN)/python benchmarks/bench_workshop.py
+	$(BIN)/python benchmarks/bench_workshop.py --waves
 	$(BIN)/python benchmarks/bench_dashboard.py
+	$(BIN)/python benchmarks/bench_feedback.py
 
 clean:
 	rm -rf runs var .pytest_cache .ruff_cache

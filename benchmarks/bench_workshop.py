@@ -35,7 +35,12 @@ demo data pack. Nothing here is random (tokens are, but they do not change the w
 The machine's other load is not controlled: run it on a quiet machine.
 
 Usage: python benchmarks/bench_workshop.py [--n 10 30] [--quick] [--timeout 120]
-                                           [--pool-size K] [--keep DIR]
+                                           [--pool-size K] [--keep DIR] [--waves]
+
+``--waves`` then runs benchmarks/bench_waves.py on the same workspace: with N=30 pages
+open, a round change (time until every page shows round 2, kernels before and after) and
+a second wave of 30 reloads 30 s after the first (p95 next to the first wave's, memory),
+against a baseline server without the reload grace period.
 
 ``--quick`` runs plain Voilà only at N=10 (plain at N=30 can take minutes) and ours at
 N=10 and 30; the ratio is then reported at N=10 only. ``--pool-size`` sets our server's
@@ -564,6 +569,8 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=120.0, help="s per participant")
     parser.add_argument("--pool-size", type=int, help="WORKBENCH_POOL_SIZE of our server")
     parser.add_argument("--keep", type=Path, help="keep the workspace and server logs here")
+    parser.add_argument("--waves", action="store_true",
+                        help="then a round change and a reload wave (bench_waves.py)")  # fmt: skip
     args = parser.parse_args()
 
     root = (args.keep or Path(tempfile.mkdtemp(prefix="wb-bench-ws-"))).resolve()
@@ -575,6 +582,13 @@ def main() -> None:
         print(f"{time.perf_counter() - t:.0f} s")
         measurements = asyncio.run(run_all(args, home, root, env))
         report(measurements, args)
+        if args.waves:
+            import bench_waves  # imports this module: only here, not at the top
+
+            wave_args = argparse.Namespace(n=30, gap=30.0, no_baseline=False,
+                                           timeout=args.timeout)  # fmt: skip
+            print("\nround change and reload wave (bench_waves.py):")
+            asyncio.run(bench_waves.run_all(wave_args, home, root, env))
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
