@@ -179,7 +179,13 @@ def test_dashboard_follows_the_workshop_moderation_and_round_two(
     body = dash.locator("body")
     dash.get_by_text("group A (5)").first.wait_for(timeout=30_000)
     assert "group B (5)" in body.inner_text()
-    assert "Missing" in body.inner_text() or "missing" in body.inner_text()
+    # every plot is an <img> whose text alternative states its figures
+    assert dash.locator("img.wb-figure").count() == 7
+    assert dash.locator("img.wb-figure:not([alt])").count() == 0
+    opinions = "Opinion map (PCA of statement votes): 10 participants in 2 opinion groups: "
+    assert dash.get_by_role("img", name=opinions + "group A 5; group B 5.", exact=True).count() == 1
+    # 4 employers, 2 unions, 2 PES, 2 NGOs came; 3, 3, 2 and 2 were expected
+    assert "Missing: Trade unions (2 of 3)." in body.inner_text()
     # participant text is shown as text: the hostile comment does not run
     dash.get_by_text("names Mr X").first.wait_for(timeout=10_000)
     assert dash.evaluate("window.__xss") is None
@@ -207,7 +213,18 @@ def test_dashboard_follows_the_workshop_moderation_and_round_two(
     xlsx.unlink(missing_ok=True)
     got.value.save_as(xlsx)
     tables = read_export(xlsx)
-    assert len(tables["participants"]) == 10 and len(tables["ratings"]) > 0
+    # 10 participants × (2 training ratings + 1 wage-subsidy rating; 3 approval rows, one per
+    # option; 3 ranks; 8 votes); the hidden comment is not exported, the other one is
+    counts = {name: len(tables[name]) for name in ("participants", "ratings", "approvals")}
+    counts |= {name: len(tables[name]) for name in ("rankings", "votes", "comments")}
+    assert counts == {
+        "participants": 10,
+        "ratings": 30,
+        "approvals": 30,
+        "rankings": 30,
+        "votes": 80,
+        "comments": 1,
+    }
     assert "names Mr X" not in "".join(tables["comments"]["text"])  # hidden: not exported
     with dash.expect_download(timeout=120_000) as got:
         dash.get_by_role("link", name="Minutes (HTML, takes a few seconds)").click()
