@@ -57,3 +57,42 @@ def test_starts_are_bounded_by_the_kernels_already_starting(
     missing: int, starting: int, concurrency: int, allowed: int
 ) -> None:
     assert starts_allowed(missing=missing, starting=starting, concurrency=concurrency) == allowed
+
+
+class _Renderer:
+    def __init__(self, kernel_started: bool) -> None:
+        self.kernel_started = kernel_started
+
+
+def _entry(loop, *, started: bool = True, answered: bool = True, render: str = "running"):
+    """A pool entry as Voilà makes it: a task whose result holds the render task."""
+    entry = loop.create_future()
+    if not started:
+        return entry
+    render_task = loop.create_future()
+    if render == "failed":
+        render_task.set_exception(TimeoutError("Kernel didn't respond in 60 seconds"))
+    entry.set_result({"kernel_id": "k1", "renderer": _Renderer(answered), "task": render_task})
+    return entry
+
+
+def test_pool_entries_are_ready_only_once_their_kernel_answered() -> None:
+    import asyncio
+    import logging
+
+    from workbench.kernelpool import drop_failed, failure, ready
+
+    loop = asyncio.new_event_loop()
+    try:
+        launching = _entry(loop, started=False)
+        silent = _entry(loop, answered=False)  # launched, never answered yet
+        good = _entry(loop)
+        dead = _entry(loop, answered=False, render="failed")
+        assert [ready(t) for t in (launching, silent, good, dead)] == [False, False, True, False]
+        assert [failure(t) for t in (launching, silent, good)] == [None, None, None]
+        assert failure(dead) == 'TimeoutError("Kernel didn\'t respond in 60 seconds")'
+        pool = [launching, silent, good, dead]
+        assert drop_failed(pool, logging.getLogger("test")) == ["k1"]
+        assert pool == [launching, silent, good]
+    finally:
+        loop.close()

@@ -47,7 +47,15 @@ from workbench.classifications import COUNTRIES, NACE_SECTIONS
 from workbench.config import Settings
 from workbench.db import Database
 from workbench.exceptions import AccessDenied, WorkbenchError
-from workbench.kernelpool import PoolPolicy, starts_allowed
+from workbench.kernelpool import (
+    PoolPolicy,
+    drop_failed,
+    failure,
+    pool_kernel_ids,
+    ready,
+    ready_pool_kernels,
+    starts_allowed,
+)
 from workbench.participation.tokens import hash_token
 from workbench.participation.workshops import INVALID_LINK, WorkshopService
 from workbench.publish import artefact_dirs, published_apps
@@ -79,28 +87,6 @@ def send_page(
     handler.set_header("Content-Type", "text/html; charset=utf-8")
     handler.set_header("Cache-Control", "no-store")
     handler.finish(server.pages.get_template(name).render(css_url=css, **ns))
-
-
-def _ready(task: asyncio.Future[Any]) -> bool:
-    return task.done() and not task.cancelled() and task.exception() is None
-
-
-def ready_pool_kernels(km: Any) -> dict[str, list[str]]:
-    """Ids of the preheated kernels waiting in each app's pool (none without preheat)."""
-    return {
-        notebook: [t.result()["kernel_id"] for t in pool if _ready(t)]
-        for notebook, pool in getattr(km, "_pools", {}).items()
-    }
-
-
-def drop_failed(pool: list[asyncio.Future[Any]], log: logging.Logger) -> int:
-    """Remove pool entries whose kernel failed to start; returns how many."""
-    failed = [t for t in pool if t.done() and (t.cancelled() or t.exception() is not None)]
-    for task in failed:
-        pool.remove(task)
-        reason = "cancelled" if task.cancelled() else repr(task.exception())
-        log.warning("a preheated kernel failed to start: %s", reason)
-    return len(failed)
 
 
 class GalleryHandler(tornado.web.RequestHandler):
@@ -248,8 +234,7 @@ class BeaconShutdownHandler(APIHandler):
 
     async def post(self, kernel_id: str) -> None:
         km = self.kernel_manager
-        pooled = {kid for ids in ready_pool_kernels(km).values() for kid in ids}
-        page_kernel = kernel_id in km.list_kernel_ids() and kernel_id not in pooled
+        page_kernel = kernel_id in km.list_kernel_ids() and kernel_id not in pool_kernel_ids(km)
         # a kernel kept for a reload of its page is shut down after the grace period
         if page_kernel and not self.server.reloads.release(kernel_id, time.monotonic()):
             await ensure_async(km.shutdown_kernel(kernel_id))
@@ -376,12 +361,12 @@ class AppServer(Voila):
         try:
             while True:
                 pool = km._pools.setdefault(notebook, [])
-                drop_failed(pool, self.log)
-                if any(_ready(t) for t in pool):
+                await self._shutdown(drop_failed(pool, self.log))
+                if any(ready(t) for t in pool):
                     # Voilà takes the first one, with no await between here and there
-                    pool.sort(key=lambda t: not _ready(t))
+                    pool.sort(key=lambda t: not ready(t))
                     return True
-                starting = sum(1 for p in km._pools.values() for t in p if not t.done())
+                starting = self._starting()
                 allowed = starts_allowed(
                     missing=self.waiting[notebook] - len(pool),
                     starting=starting,
@@ -435,11 +420,11 @@ class AppServer(Voila):
         if not hasattr(km, "_pools"):
             return
         notebooks = {p.name for p in Path(self.root_dir).glob("*.ipynb")}
-        starting = sum(1 for pool in km._pools.values() for t in pool if not t.done())
+        starting = self._starting()
         for notebook in sorted(notebooks | set(self.demand)):
             target = self.pool_target(notebook)
             pool = km._pools.setdefault(notebook, [])
-            drop_failed(pool, self.log)
+            await self._shutdown(drop_failed(pool, self.log))
             allowed = starts_allowed(
                 missing=target - len(pool),
                 starting=starting,
@@ -452,9 +437,20 @@ class AppServer(Voila):
                 )  # fmt: skip
                 starting += allowed
                 self._start(notebook, len(pool) + allowed)
-            while len(pool) > target and pool and _ready(pool[-1]):
+            while len(pool) > target and pool and ready(pool[-1]):
                 task = pool.pop()
                 await ensure_async(km.shutdown_kernel(task.result()["kernel_id"]))
+
+    def _starting(self) -> int:
+        """Pool kernels of every app that are starting (neither ready nor failed)."""
+        pools = getattr(self.kernel_manager, "_pools", {}).values()
+        return sum(1 for pool in pools for t in pool if not ready(t) and failure(t) is None)
+
+    async def _shutdown(self, kernel_ids: list[str]) -> None:
+        """Shut kernels down (failed pool entries); one that is already gone is fine."""
+        for kernel_id in kernel_ids:
+            if kernel_id in self.kernel_manager.list_kernel_ids():
+                await ensure_async(self.kernel_manager.shutdown_kernel(kernel_id))
 
     async def _release_expired(self) -> None:
         """Shut down kernels of closed pages whose reload grace period is over (unless a

@@ -1,9 +1,11 @@
 """How many preheated kernels each app keeps warm, and how fast they are started.
 
-Pure policy, no Voilà: :class:`PoolPolicy` turns the open workshops and the pages served
+:class:`PoolPolicy` turns the open workshops and the pages served
 so far into a pool target per app notebook, and :func:`starts_allowed` bounds how many
 kernels may start at once, so that a refill after a burst cannot starve the pages that
 are already open (each kernel start costs about one CPU-second of a 2-core machine).
+The functions at the end read Voilà's pool entries (asyncio tasks): which kernels are
+ready for a page, which are still starting, which failed.
 
 The target of one open workshop is ``max(expected - served, headroom)`` with
 ``headroom = max(headroom_min, ceil(headroom_share * expected))``: before people join,
@@ -14,11 +16,13 @@ that period needs no kernel at all (see :mod:`workbench.reattach`).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 #: never more preheated kernels than this for one app (voila#617: no cap of its own)
 MAX_POOL = 200
@@ -60,3 +64,64 @@ class PoolPolicy:
 def starts_allowed(*, missing: int, starting: int, concurrency: int) -> int:
     """Kernels to start now: what is missing, within ``concurrency`` starts in flight."""
     return max(0, min(missing, concurrency - starting))
+
+
+def started(task: asyncio.Future[Any]) -> bool:
+    """The pool entry's kernel process was launched (Voilà's ``_initialize`` returned)."""
+    return task.done() and not task.cancelled() and task.exception() is None
+
+
+def failure(task: asyncio.Future[Any]) -> str | None:
+    """Why a pool entry can never serve a page (None while it still can)."""
+    if not task.done():
+        return None
+    if task.cancelled():
+        return "cancelled"
+    if task.exception() is not None:
+        return repr(task.exception())
+    render = task.result().get("task")  # runs the notebook until it waits for a request
+    if render is not None and render.done():
+        if render.cancelled():
+            return "its notebook run was cancelled"
+        if render.exception() is not None:
+            return repr(render.exception())
+    return None
+
+
+def ready(task: asyncio.Future[Any]) -> bool:
+    """A page can take this pool entry now: its kernel answered (Voilà's client is
+    connected). A launched kernel that never answers is *not* ready: Voilà would wait
+    up to 60 s for it while the participant's request hangs."""
+    if not started(task) or failure(task) is not None:
+        return False
+    return bool(getattr(task.result().get("renderer"), "kernel_started", True))
+
+
+def ready_pool_kernels(km: Any) -> dict[str, list[str]]:
+    """Ids of the preheated kernels ready in each app's pool (none without preheat)."""
+    return {
+        notebook: [t.result()["kernel_id"] for t in pool if ready(t)]
+        for notebook, pool in getattr(km, "_pools", {}).items()
+    }
+
+
+def pool_kernel_ids(km: Any) -> set[str]:
+    """Ids of every launched kernel still in a pool (no page knows them)."""
+    return {
+        t.result()["kernel_id"]
+        for pool in getattr(km, "_pools", {}).values()
+        for t in pool
+        if started(t)
+    }
+
+
+def drop_failed(pool: list[asyncio.Future[Any]], log: logging.Logger) -> list[str]:
+    """Remove pool entries that can never serve a page; returns their kernel ids (to shut
+    down)."""
+    kernel_ids = []
+    for task in [t for t in pool if failure(t) is not None]:
+        pool.remove(task)
+        log.warning("a preheated kernel failed to start: %s", failure(task))
+        if started(task):
+            kernel_ids.append(task.result()["kernel_id"])
+    return kernel_ids
