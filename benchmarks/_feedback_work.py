@@ -95,7 +95,9 @@ def materialise(job: Job, statement_ids: list[int]) -> dict[str, Any]:
     return {"votes": {str(statement_ids[int(k[1:])]): v for k, v in job.payload["votes"].items()}}
 
 
-def expected_items(kind: str, payload: dict[str, Any]) -> list[tuple[str, Any]]:
+def expected_items(
+    kind: str, payload: dict[str, Any], options: tuple[str, ...] | list[str] = OPTIONS
+) -> list[tuple[str, Any]]:
     """The feedback rows (item, value) a valid submission writes (as the service does)."""
     if kind == "rating":
         return [
@@ -104,7 +106,7 @@ def expected_items(kind: str, payload: dict[str, Any]) -> list[tuple[str, Any]]:
     if kind == "vote":
         return [(f"vote:{sid}", VOTES[v]) for sid, v in payload["votes"].items()]
     if kind == "approval":
-        return [(f"approval:{o}", o in payload["approved"]) for o in OPTIONS]
+        return [(f"approval:{o}", o in payload["approved"]) for o in options]
     if kind == "ranking":
         return [("ranking", list(payload["order"]))]
     return [(f"comment:{payload['target']}", payload["text"])]

@@ -31,17 +31,33 @@ acknowledged) and every feedback row holds the participant's last acknowledged v
 with ``revision`` = the number of acknowledged submissions that wrote it. Ours is also
 re-sent (same keys): the receipts must say "duplicate" and no row may change.
 
+Printed per run: acknowledged submissions, failures (refused or given up; should be 0),
+retries, wall time, acknowledged submissions/s (acks / wall time from the common start to
+the last writer's end), p50 and p95 acknowledgement latency (call to receipt, retries
+included), client CPU ms per acknowledgement (the writers' processes; PostgreSQL's server
+CPU is not included) and the machine's 1-minute load average at the end, since the other
+work on the machine is not controlled. CPU per acknowledgement depends much less on that
+load than the wall times do; cores / (CPU per acknowledgement) bounds the rate an idle
+machine could reach.
+
 Target: at least 1,000 acknowledged submissions/s on SQLite (WAL) and on PostgreSQL
-(2 cores). ``--through-app`` adds 100 participants saving through the real app server
-(see :mod:`_feedback_app`, when present). ``--profile`` prints where ``submit`` spends
-its time (cProfile, one writer) and the SQL statements it sends.
+(2 cores), printed as PASS/MISS per database and mode. ``--profile`` prints where
+``submit`` spends its time (cProfile, one writer) and the SQL statements it sends.
+
+``--through-app`` adds the app-server part (:mod:`_feedback_app`): ``--app-participants``
+(100) simulated browsers join a warmed workshop and each clicks Save ``--app-saves``
+(10; at most 20, the rate limit) times over the kernel websocket; acknowledged saves/s
+and the p95 of Save click → "Saved at", checked against the database. ``--app-only``
+runs only that part.
 
 Usage: python benchmarks/bench_feedback.py [--quick] [--db sqlite postgresql]
-       [--db-url URL] [--submissions N] [--modes threads processes] [--profile]
+       [--db-url URL] [--submissions N] [--modes threads processes] [--impls ours naive]
+       [--profile] [--through-app | --app-only] [--app-participants N] [--app-saves K]
 
 PostgreSQL: a fresh database is created next to ``--db-url`` (default
 ``WORKBENCH_TEST_DB_URL``) and dropped afterwards; without a URL only SQLite runs.
-``--quick``: 1,000 submissions per run.
+``--quick``: 1,000 submissions per run (and at most 5 saves per app participant).
+Exit status 1 if a storage check fails or a submission failed.
 """
 
 from __future__ import annotations
@@ -217,6 +233,7 @@ class RunResult:
     writers: list[WriterResult]
     wall_s: float
     cpu_s: float  # client CPU time (every writer process or the one threaded process)
+    load: float  # the machine's 1-minute load average at the end (other work included)
     check: str = ""
     ok: bool = False
 
@@ -314,7 +331,7 @@ def run(
     cpu = sum(r.cpu_s for r in results) if mode == "processes" else time.process_time() - cpu0
     stop.set()
     shower.join()
-    return RunResult(impl, mode, results, wall, cpu)
+    return RunResult(impl, mode, results, wall, cpu, os.getloadavg()[0])
 
 
 # -- profiling ---------------------------------------------------------------------------------
@@ -386,6 +403,7 @@ def report(results: list[tuple[str, RunResult]], resends: dict[tuple[str, str], 
         "p50 ms",
         "p95 ms",
         "CPU ms/ack",
+        "load",
         "stored once",
     ]
     rows = [
@@ -401,6 +419,7 @@ def report(results: list[tuple[str, RunResult]], resends: dict[tuple[str, str], 
             f"{r.latency(0.5) * 1e3:.1f}",
             f"{r.latency(0.95) * 1e3:.1f}",
             f"{r.cpu_s / max(r.acks, 1) * 1e3:.2f}",
+            f"{r.load:.1f}",
             "yes" if r.ok else "NO",
         ]
         for db, r in results
@@ -455,6 +474,13 @@ def main() -> None:
     )
     parser.add_argument("--impls", nargs="+", choices=["ours", "naive"], default=["ours", "naive"])
     parser.add_argument("--profile", action="store_true", help="cProfile one writer's submits")
+    parser.add_argument(
+        "--through-app", action="store_true", help="also save through the real app server"
+    )
+    parser.add_argument("--app-only", action="store_true", help="only the app-server part")
+    parser.add_argument("--app-participants", type=int, default=100)
+    parser.add_argument("--app-saves", type=int, default=10, help="per participant (<= 20)")
+    parser.add_argument("--app-timeout", type=float, default=600.0, help="s per page load")
     args = parser.parse_args()
     total = 1000 if args.quick else args.submissions
     kinds = [k for k in args.db if k == "sqlite" or args.db_url]
@@ -462,7 +488,7 @@ def main() -> None:
         print("PostgreSQL skipped: no --db-url and WORKBENCH_TEST_DB_URL is not set")
     results: list[tuple[str, RunResult]] = []
     resends: dict[tuple[str, str], str] = {}
-    for kind in kinds:
+    for kind in [] if args.app_only else kinds:
         label = "sqlite-wal" if kind == "sqlite" else "postgresql"
         with (
             tempfile.TemporaryDirectory(prefix="bench-feedback-") as tmp,
@@ -494,8 +520,34 @@ def main() -> None:
                 print(f"\n== {label} ==")
                 profile(url, home, ws, one)
             db.dispose()
-    ok = report(results, resends)
+    ok = report(results, resends) if results else True
+    if args.through_app or args.app_only:
+        ok &= through_app_all(args, kinds)
     sys.exit(0 if ok else 1)
+
+
+def through_app_all(args: argparse.Namespace, kinds: list[str]) -> bool:
+    """The app-server part on every database; prints its table."""
+    import asyncio
+
+    from _feedback_app import report_app, through_app
+
+    saves = min(args.app_saves, 5 if args.quick else 20)
+    runs = []
+    for kind in kinds:
+        label = "sqlite-wal" if kind == "sqlite" else "postgresql"
+        with (
+            tempfile.TemporaryDirectory(prefix="bench-feedback-app-") as tmp,
+            fresh_database(kind, Path(tmp), args.db_url) as url,
+        ):
+            runs.append(
+                asyncio.run(
+                    through_app(
+                        label, url, Path(tmp), args.app_participants, saves, args.app_timeout
+                    )
+                )
+            )
+    return report_app(runs)
 
 
 if __name__ == "__main__":
