@@ -224,6 +224,25 @@ FIELDS = [
     "target_kind", "target_id", "action", "reason",
 ]  # fmt: skip
 bodies = st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=10), json_values, max_size=6)
+#: bodies close to valid ones, so that the fuzzing also reaches the services' own checks
+near_valid = st.fixed_dictionaries(
+    {"case": st.just(CASE)},
+    optional={
+        "title": st.text(st.characters(codec=None), max_size=220),
+        "expected": st.integers(-2, 600),
+        "scale": st.sampled_from([5, 9, 7, 0]),
+        "expected_mix": st.dictionaries(
+            st.sampled_from(["employers", "unions", "ngos", "pirates"]), st.integers(-1, 600)
+        ),
+        "count": st.integers(-1, 600),
+        "valid_hours": st.integers(-1, 10_000) | st.floats(-1, 10_000),
+        "shared": st.booleans(),
+        "target_kind": st.sampled_from(["comment", "statement", "x"]),
+        "target_id": st.integers(-1, 10),
+        "action": st.sampled_from(["hide", "approve", "reject", "show", "x"]),
+        "reason": st.text(max_size=100),
+    },
+)
 
 
 def encode(value: Any) -> bytes:
@@ -260,7 +279,7 @@ def test_fuzz_json_bodies(served: Any, lab: Lab, draft: int, endpoint: int) -> N
     created: list[int] = []
 
     @FUZZ
-    @given(body=bodies | json_values)
+    @given(body=near_valid | bodies | json_values)
     def run(body: Any) -> None:
         if endpoint == 0 and isinstance(body, dict) and body.get("case") == CASE:
             body = {**body, "case": "no-such-case"}  # never re-publish the shared app
@@ -274,8 +293,16 @@ def test_fuzz_json_bodies(served: Any, lab: Lab, draft: int, endpoint: int) -> N
             if body.get("expected") is not None:
                 assert info["expected_participants"] == body["expected"]
             created.append(info["id"])
+        if reply.status == 201 and endpoint == 2:
+            data = json.loads(reply.body)
+            if body.get("shared") is True:
+                assert "code=" in data["url"]
+            else:
+                assert len(data) == body.get("count", 1)
 
     run()
+    if endpoint == 1:
+        assert created, "no valid workshop body was generated"
     still_serving(lab, draft)
     wb = served.service()
     try:
