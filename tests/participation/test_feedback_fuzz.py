@@ -297,3 +297,52 @@ def test_found_by_fuzzing(room: Any) -> None:
         problems = [(p.key, p.message) for p in caught.value.problems]
         assert problems == [(key, message)], (kind, problems)
         assert room.counts() == before
+
+
+def test_fuzz_workshop_token_round_and_key(room: Any) -> None:
+    """Only the room's own id, a registered token, round 1 and a well-formed key store."""
+    people = {"TOKEN": Participant(room), "OTHER": Participant(room)}
+    (unregistered,) = room.tokens(1)
+    accepted: list[bool] = []
+
+    @FUZZ
+    @given(
+        workshop=st.sampled_from(["WID", "WID ", "0", "-1", "999999", "", "\uff19", "1e3"])
+        | json_scalars,
+        token=st.sampled_from(["TOKEN", "OTHER", "UNREGISTERED"]) | json_scalars,
+        round_number=st.sampled_from([1, 0, 2, -1, True, 1.0, "1", None, 10**30]),
+        key=st.from_regex(r"[A-Za-z0-9_-]{8,12}", fullmatch=True)
+        | st.text(st.characters(codec=None), max_size=70)
+        | json_scalars,
+    )
+    def run(workshop: Any, token: Any, round_number: Any, key: Any) -> None:
+        wid = {"WID": room.wid, "WID ": f"{room.wid} "}.get(workshop, workshop)
+        person = people.get(token) if isinstance(token, str) else None
+        tok = unregistered if token == "UNREGISTERED" else (person.token if person else token)
+        before = room.counts()
+        try:
+            receipt = room.feedback.submit(
+                workshop_id=wid,
+                token=tok,
+                round_number=round_number,
+                kind="comment",
+                payload={"text": "A fuzzed but valid comment."},
+                idempotency_key=key,
+            )
+        except REFUSALS as exc:
+            assert str(exc).strip()
+            assert room.counts() == before
+            return
+        # accepted only with everything right (True and 1.0 compare equal to round 1)
+        assert str(wid) == str(room.wid) and person is not None, (workshop, token)
+        assert round_number == 1 and isinstance(key, str)
+        assert receipt.round == 1 and receipt.items == 1
+        if receipt.duplicate:  # the same key again from the same person: nothing new
+            assert room.counts() == before
+        else:
+            assert room.counts()["submission"] == before["submission"] + 1
+        assert person.stored()[0] == {"comment:general": "A fuzzed but valid comment."}
+        accepted.append(receipt.duplicate)
+
+    run()
+    assert False in accepted  # valid submissions were made, not only refusals
