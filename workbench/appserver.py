@@ -43,6 +43,7 @@ from jupyter_server.base.handlers import APIHandler
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
+from workbench.apphandlers import harden_handlers
 from workbench.classifications import COUNTRIES, NACE_SECTIONS
 from workbench.config import Settings
 from workbench.db import Database
@@ -486,12 +487,12 @@ class AppServer(Voila):
         handlers.insert(
             0,
             (
-                f"{self.server_url}workbench/artefacts/(\\d+)/([a-z_]+)/([a-z0-9_]+)\\.png",
+                f"{self.server_url}workbench/artefacts/(\\d{{1,9}})/([a-z_]+)/([a-z0-9_]+)\\.png",
                 ArtefactHandler,
                 ours,
             ),
         )
-        return handlers
+        return harden_handlers(handlers, self.app)
 
     def start(self) -> None:
         """Start serving; the pools follow the open workshops every few seconds."""

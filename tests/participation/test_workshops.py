@@ -384,3 +384,19 @@ def test_participation_counts_per_group(env) -> None:
     counts, p = by_group()
     assert counts == {"employers": (2, 0), "unions": (1, 0), "ngos": (1, 0)}
     assert p.round == 2
+
+
+def test_register_refuses_text_that_cannot_be_stored(env) -> None:
+    """Control characters and unpaired surrogates (not encodable as UTF-8) are refused
+    with a message, before the database would fail on them."""
+    from workbench.exceptions import InvalidInput
+
+    env.open()
+    (token,) = env.tokens(1)
+    before = env.counts()
+    for name in ("Ana\ud800", "Ana\x00", "Ana\u202e"):
+        with pytest.raises(InvalidInput) as caught:
+            env.workshops.register(env.wid, token, display_name=name, group="ngos", consent=True)
+        assert [p.message for p in caught.value.problems] == ["contains control characters"]
+    assert env.counts() == before
+    assert env.workshops.admit(env.wid, token).registered is False

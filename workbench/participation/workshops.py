@@ -32,7 +32,10 @@ from workbench.participation.tokens import hash_token, looks_like_token, new_pub
 
 STATES = ("draft", "open", "closed")
 MAX_LINKS = 500
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+#: control characters, invisible formatting and unpaired surrogates (not storable text)
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 INVALID_LINK = (
     "This join link is not valid. Please use the personal link your facilitator gave you, "
