@@ -157,6 +157,10 @@ class Page(Participant):
         self._changed = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
         self._last: asyncio.Future[None] | None = None  # idle of the last message sent
+        self._answers: dict[str, asyncio.Future[None]] = {}  # request_state probes by id
+        self._seq = 0  # updates received so far
+        self.comm_closes = 0  # widgets the kernel closed
+        self._touched: dict[str, int] = {}  # model id -> ``_seq`` of its latest update
 
     # -- connection ---------------------------------------------------------------------
     async def open(self) -> Result:
@@ -183,9 +187,10 @@ class Page(Participant):
                 self._handle(decode_frame(frame))
         finally:
             self.closed = True
-            for fut in self._idle.values():
+            for fut in [*self._idle.values(), *self._answers.values()]:
                 if not fut.done():
                     fut.set_exception(ConnectionLost("the page's websocket closed"))
+                    fut.exception()  # retrieved: nobody may be waiting for it
             self._changed.set()
 
     def _handle(self, msg: dict[str, Any]) -> None:
@@ -203,11 +208,17 @@ class Page(Participant):
         elif msg_type == "comm_msg":
             data = content.get("data", {})
             model = self.models.get(content.get("comm_id", ""))
+            answer = self._answers.pop(msg.get("parent_header", {}).get("msg_id", ""), None)
+            if answer is not None and not answer.done():
+                answer.set_result(None)
             if model is not None and data.get("method") in ("update", "echo_update"):
                 model["state"].update(data.get("state", {}))
+                self._seq += 1
+                self._touched[content["comm_id"]] = self._seq
                 self._changed.set()
         elif msg_type == "comm_close":
             self.models.pop(content.get("comm_id", ""), None)
+            self.comm_closes += 1
 
     def close(self) -> None:
         """Close the tab's websocket."""
@@ -235,9 +246,52 @@ class Page(Participant):
 
     async def settle(self) -> None:
         """Wait until the kernel has handled every message sent so far (shell order), so
-        the mirror holds its replies and echoes too."""
+        the mirror holds its replies and echoes too: the ``idle`` of the last message, or,
+        if that does not come within 5 s (a busy kernel, or jupyter_server dropping iopub
+        messages beyond 1,000/s after a flood), a :meth:`sync` round trip."""
+        if self._last is None or self._last.done():
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._last), 5.0)
+        except TimeoutError:
+            await self.sync()
+
+    async def sync(self) -> None:
+        """Wait until the kernel has handled every message sent so far: ask a widget for
+        its state (``request_state``, handled in order after them) and wait for the idle
+        or the state it answers with; ask again every 3 s while iopub messages are being
+        dropped. (A ``kernel_info_request`` would not do: ipykernel 7 answers it from
+        another thread, ahead of the comm messages queued before it.)"""
+        deadline = time.monotonic() + self.timeout
+        probe = next(m for m in self.created if m in self.models)
+        while True:
+            msg_id = uuid.uuid4().hex
+            loop = asyncio.get_running_loop()
+            idle: asyncio.Future[None] = loop.create_future()
+            answer: asyncio.Future[None] = loop.create_future()
+            self._idle[msg_id], self._answers[msg_id] = idle, answer
+            try:
+                await self.ws.write_message(  # type: ignore[union-attr]
+                    _message(
+                        "comm_msg",
+                        self.session,
+                        {"comm_id": probe, "data": {"method": "request_state"}},
+                        msg_id,
+                    )
+                )
+            except Exception as exc:  # WebSocketClosedError, StreamClosedError
+                raise ConnectionLost(f"{type(exc).__name__}: {exc}") from exc
+            done, _ = await asyncio.wait(
+                [idle, answer], timeout=3.0, return_when=asyncio.FIRST_COMPLETED
+            )
+            for fut in done:
+                fut.result()  # ConnectionLost if the websocket closed
+            if done:
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no answer from the kernel within {self.timeout:.0f} s")
         if self._last is not None and not self._last.done():
-            await asyncio.wait_for(asyncio.shield(self._last), self.timeout)
+            self._last.set_result(None)  # handled: its idle was dropped on the way
 
     async def update(self, model_id: str, wait: bool = True, **state: Any) -> None:
         """Set widget values as the browser does (and mirror them)."""
@@ -316,11 +370,21 @@ class Page(Participant):
             ]
             statuses = [m for m in inside if self.name(m) == "HTMLModel" and m != header]
             bodies = [
-                m for m in inside if m != header and self.name(m) in ("VBoxModel", "BoxModel")
+                m
+                for m in inside
+                if m not in (header, *statuses) and m != self.parent(saves[0] if saves else "")
             ]
             if saves and statuses and bodies:
                 return Form(box=box, body=bodies[0], save=saves[0], status=statuses[-1])
-        raise LookupError(f"no {kind!r} form on the page")
+        titles = [
+            re.findall(r"<h3>(.*?)</h3>", str(self.state(m).get("value", "")))
+            for m in self.find_html("<h3>")
+        ]
+        raise LookupError(
+            f"no {kind!r} form on the page (headings: {titles}; "
+            f"{len(self.find_html(heading))} with its title; {len(self.models)} widgets, "
+            f"{self.comm_closes} closed; websocket closed: {self.closed})"
+        )
 
     def has_form(self, kind: str) -> bool:
         """True if the page shows the form of ``kind``."""
@@ -528,7 +592,8 @@ class Page(Participant):
 
         "Saved at …" is acknowledged, an error status refused; anything else is
         "waiting" (held back by the rate limit), followed up to ``wait_s`` seconds for
-        its outcome. A closed websocket leaves the submission "lost" (never acknowledged).
+        its outcome. A closed websocket, or a status line the click did not change (a
+        kernel that lost the form), leaves the submission "lost" (never acknowledged).
         """
         sub = Submission(kind, {})
         self.submissions.append(sub)
@@ -539,6 +604,7 @@ class Page(Participant):
                 with contextlib.suppress(LookupError, TypeError, ValueError):
                     sub.payload = self.expected_payload(kind)  # {}: values no form can hold
             sub.sent_at = time.perf_counter()
+            mark = self._seq
             await self.click(form.save, wait=False)
             sub.sent = True
             await self.settle()
@@ -546,7 +612,9 @@ class Page(Participant):
             while True:
                 value = str(self.state(form.status).get("value", ""))
                 sub.message = text_of(value)
-                if sub.message.startswith(SAVED):
+                if self._touched.get(form.status, -1) <= mark:  # the status never changed
+                    sub.status, sub.message = "lost", "no answer on the page"
+                elif sub.message.startswith(SAVED):
                     sub.status = "acknowledged"
                 elif "wb-status-error" in value:
                     sub.status = "refused"

@@ -11,8 +11,8 @@ app builds any widget):
   second sustained, are dropped before any work (no echo, no handler);
 - an update of any trait but an input's value (:data:`PAGE_KEYS`), or a text value
   longer than :data:`MAX_INPUT_CHARS`, is refused before it is echoed or set;
-- a value the widget refuses (outside a dropdown's or toggle's options, wrong type,
-  read-only trait, malformed message) changes nothing;
+- a value the widget refuses (outside a dropdown's or toggle's options, wrong type)
+  changes nothing, and a malformed message or unknown method is ignored;
 
 and in both refusal cases the kernel sends its current value back, so the page shows
 what would be saved, and the form that owns the input says why on its status line
@@ -105,8 +105,11 @@ def _guarded(original: Callable[[w.Widget, dict[str, Any]], None]) -> Any:
                 log.warning("widget message flood: %d message(s) dropped", budget.dropped)
             return
         data = msg.get("content", {}).get("data", {}) if isinstance(msg, dict) else {}
-        if not isinstance(data, dict) or data.get("method") != "update":
-            original(self, msg)  # request_state, custom (clicks): ipywidgets logs errors
+        method = data.get("method") if isinstance(data, dict) else None
+        if method in ("request_state", "custom"):  # a state request, a click
+            original(self, msg)  # ipywidgets logs a failing handler; the kernel goes on
+            return
+        if method != "update":  # unknown: ignored without a log line per message
             return
         state = data.get("state")
         if not isinstance(state, dict):
