@@ -84,13 +84,15 @@ def health(served: Any) -> dict[str, Any]:
 
 
 def settle(served: Any, timeout: float = 90) -> dict[str, Any]:
-    """Health once the pools are warm and nothing changed over two pool-sync periods."""
+    """Health once the pools are warm, no closed page's kernel waits for its reload grace
+    period to end (it would be shut down meanwhile), and nothing changed over two
+    pool-sync periods."""
     deadline = time.monotonic() + timeout
     last = health(served)
     while time.monotonic() < deadline:
         time.sleep(POOL_SYNC_S * 1.25)
         now = health(served)
-        if now == last and now["ready"] == now["pools"]:
+        if now == last and now["ready"] == now["pools"] and now["kept_for_reload"] == 0:
             return now
         last = now
     raise AssertionError(f"the app server's pools did not settle: {last}")
