@@ -166,7 +166,7 @@ class Tally:
     unacked_stored: int = 0
     stored_twice: int = 0  # digests stored more than once
     stray: int = 0  # stored, but never sent by that participant
-    rows: int = 0
+    rows: int = 0  # submission rows of these participants
     missing: list[str] = field(default_factory=list)
 
 
@@ -176,9 +176,10 @@ def tally(serve: Serve, pages_by_name: dict[str, list[Page]]) -> Tally:
     by_name: dict[str, Counter[str]] = {}
     for s in db.submissions:
         by_name.setdefault(db.names[s["participant_id"]], Counter())[s["payload_sha256"]] += 1
-    out = Tally(rows=len(db.submissions))
+    out = Tally()
     for name, pages in pages_by_name.items():
         have = by_name.get(name, Counter())
+        out.rows += sum(have.values())
         sent: set[str] = set()
         for sub in (s for p in pages for s in p.submissions if s.sent):
             digest = payload_hash(sub.kind, sub.payload)

@@ -100,13 +100,15 @@ def alive(pid: int) -> bool:
 
 
 def kernels_of(home: Path) -> list[int]:
-    """Pids of ipykernel processes whose connection file lies in the workspace's runtime dir."""
-    runtime = str(home / "var" / "jupyter-runtime")
+    """Pids of ipykernel processes of the workspace ``home`` (``WORKBENCH_HOME`` in their
+    environment: Voilà keeps its connection files in a temporary folder of its own)."""
+    marker = f"WORKBENCH_HOME={home}".encode()
     out = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            line = cmdline(int(entry.name))
-            if "ipykernel" in line and runtime in line:
+        if not entry.name.isdigit() or "ipykernel" not in cmdline(int(entry.name)):
+            continue
+        with contextlib.suppress(OSError):
+            if marker in (entry / "environ").read_bytes().split(b"\0"):
                 out.append(int(entry.name))
     return out
 

@@ -16,8 +16,9 @@ Time to interactive (TTI) is from the start of the GET to the arrival of
 not fetched; they are the same for both servers and a browser caches them.
 
 The page counts as the app only if the states hold the banner (an HTML widget with
-"ALMP co-design workshop") and the registration form's "Join the workshop" button, so an
-error page or a refused link is reported as a failure, never timed as a success.
+"ALMP co-design workshop") and the registration form's "Join the workshop" button (or,
+reloaded by a participant who joined, the forms' "Save" buttons), so an error page or a
+refused link is reported as a failure, never timed as a success.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ KERNEL_ID = re.compile(
 )
 BANNER = "ALMP co-design workshop"
 JOIN_BUTTON = "Join the workshop"
+SAVE_BUTTON = "Save"
 
 
 @dataclass
@@ -89,14 +91,15 @@ def _message(msg_type: str, session: str, content: dict[str, Any], **metadata: A
 
 
 def is_app(states: dict[str, Any]) -> bool:
-    """True if the widget states are the stakeholder app's page (banner + join button)."""
+    """True if the widget states are the stakeholder app's page: the banner and the join
+    button (or, for a participant who already joined, the forms' Save buttons)."""
     banner = button = False
     for model in states.values():
         state = model.get("state", {})
         name = model.get("model_name", "")
         if name == "HTMLModel" and BANNER in str(state.get("value", "")):
             banner = True
-        if name == "ButtonModel" and state.get("description") == JOIN_BUTTON:
+        if name == "ButtonModel" and state.get("description") in (JOIN_BUTTON, SAVE_BUTTON):
             button = True
     return banner and button
 
