@@ -9,7 +9,6 @@ was not reloaded and kept its kernel) and show the round-1 results. Screenshots 
 from __future__ import annotations
 
 import importlib.util
-import time
 from pathlib import Path
 from typing import Any
 
@@ -60,10 +59,9 @@ def test_round_two_and_the_close_reach_an_open_page_without_a_reload(
         dash.get_by_role("heading", name="Facilitator dashboard").wait_for(timeout=90_000)
         dash.get_by_role("button", name="Start next round").click()
         dash.get_by_role("button", name="Yes, start the next round").click()
-        started = time.monotonic()
-        page.get_by_text("Round 2 has started.").wait_for(timeout=15_000)
-        switched_s = time.monotonic() - started
-        page.get_by_role("heading", name="Results of round 1").wait_for(timeout=10_000)
+        # how fast is measured in benchmarks/bench_waves.py; here: that it happens
+        page.get_by_text("Round 2 has started.").wait_for(timeout=60_000)
+        page.get_by_role("heading", name="Results of round 1").wait_for(timeout=30_000)
         assert page.evaluate("window.__sameDocument") == "round-1 page", "the page reloaded"
         text = page.inner_text("body")
         assert "Round 2 is open" in text
@@ -73,7 +71,6 @@ def test_round_two_and_the_close_reach_an_open_page_without_a_reload(
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "participant-round2-in-place.png"), full_page=True)
         check_axe(page, "participant-round2-in-place")
-        assert switched_s < 10, f"the page took {switched_s:.1f} s to show round 2"
 
         # Round 2 answers are stored for round 2 from the same page.
         page.locator(f"button[title='{crit}: 3 of 5']").first.click()
@@ -89,7 +86,7 @@ def test_round_two_and_the_close_reach_an_open_page_without_a_reload(
         # The facilitator closes the workshop: the page turns read-only in place.
         dash.get_by_role("button", name="Close", exact=True).click()
         dash.get_by_role("button", name="Yes, close the workshop").click()
-        page.get_by_text("The facilitator has closed the workshop.").wait_for(timeout=15_000)
+        page.get_by_text("The facilitator has closed the workshop.").wait_for(timeout=60_000)
         assert page.evaluate("window.__sameDocument") == "round-1 page"
         assert page.get_by_role("button", name="Save").first.is_disabled()
         page.screenshot(path=str(ARTIFACTS / "participant-closed-in-place.png"), full_page=True)
