@@ -83,7 +83,7 @@ def health(served: Any) -> dict[str, Any]:
     return data
 
 
-def settle(served: Any, timeout: float = 90) -> dict[str, Any]:
+def settle(served: Any, timeout: float = 180) -> dict[str, Any]:
     """Health once the pools are warm, no closed page's kernel waits for its reload grace
     period to end (it would be shut down meanwhile), and nothing changed over two
     pool-sync periods."""

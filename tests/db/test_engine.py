@@ -51,3 +51,27 @@ def test_schema_head_constant_matches_alembic() -> None:
     from workbench.db.engine import SCHEMA_HEAD
 
     assert head_revision() == SCHEMA_HEAD
+
+
+def test_a_full_connection_pool_is_a_readable_store_unavailable(db_url: str) -> None:
+    """Every pooled connection busy past the pool timeout: the same 'try again' error as
+    a busy database, not SQLAlchemy's TimeoutError (which would be a 500)."""
+    import pytest
+
+    from workbench.db import Database
+    from workbench.exceptions import StoreUnavailable
+
+    db = Database(db_url)
+    pool = db.engine.pool
+    held = [db.engine.connect() for _ in range(pool.size() + pool._max_overflow)]
+    pool._timeout = 0.2
+    try:
+        with pytest.raises(StoreUnavailable) as caught, db.session() as s:
+            s.connection()
+        assert str(caught.value) == (
+            "the database is busy (no free connection); nothing was saved, please try again"
+        )
+    finally:
+        for conn in held:
+            conn.close()
+        db.dispose()

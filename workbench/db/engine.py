@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session, create_engine
 
 from workbench.exceptions import StoreUnavailable
@@ -130,6 +131,11 @@ class Database:
                 raise StoreUnavailable(
                     f"the database is unavailable or busy ({type(exc.orig).__name__}); "
                     "nothing was saved, please try again"
+                ) from exc
+            except PoolTimeout as exc:  # every pooled connection in use for too long
+                session.rollback()
+                raise StoreUnavailable(
+                    "the database is busy (no free connection); nothing was saved, please try again"
                 ) from exc
             except BaseException:
                 session.rollback()

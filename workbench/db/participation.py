@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -178,9 +180,13 @@ def add_participant(session: Session, **fields: Any) -> Participant:
     return _add(session, Participant(**fields))
 
 
-def find_participant_by_token(session: Session, *, token_hash: str) -> Participant | None:
-    """The participant whose token hashes to ``token_hash``."""
-    return session.exec(select(Participant).where(Participant.token_hash == token_hash)).first()
+def find_participant_by_token(
+    session: Session, *, token_hash: str, lock: bool = False
+) -> Participant | None:
+    """The participant whose token hashes to ``token_hash``; ``lock`` takes the row for
+    update (one participant's writes are serialised)."""
+    query = select(Participant).where(Participant.token_hash == token_hash)
+    return session.exec(query.with_for_update() if lock else query).first()
 
 
 def find_participant(session: Session, *, participant_id: int) -> Participant | None:
@@ -192,6 +198,19 @@ def lock_participant(session: Session, *, participant_id: int) -> Participant | 
     """Read a participant row for update: one participant's writes are serialised."""
     query = select(Participant).where(Participant.id == participant_id).with_for_update()
     return session.exec(query).first()
+
+
+def touch_participant(session: Session, *, participant_id: int, now: datetime) -> None:
+    """Set a participant's ``last_seen_at`` (one prepared Core UPDATE, no ORM flush)."""
+    session.execute(_TOUCH, {"pid": participant_id, "now": now})
+
+
+_PARTICIPANTS = Participant.__table__  # type: ignore[attr-defined]
+_TOUCH = (
+    _PARTICIPANTS.update()
+    .where(_PARTICIPANTS.c.id == bindparam("pid"))
+    .values(last_seen_at=bindparam("now"))
+)
 
 
 def update_participant(session: Session, participant: Participant, **fields: Any) -> Participant:
@@ -341,6 +360,39 @@ def find_submission(
     return session.exec(query).first()
 
 
+_SUBMISSIONS = Submission.__table__  # type: ignore[attr-defined]
+_HISTORY = (
+    sa_select(
+        _SUBMISSIONS.c.id,
+        _SUBMISSIONS.c.idempotency_key,
+        _SUBMISSIONS.c.payload_sha256,
+        _SUBMISSIONS.c.item_count,
+        _SUBMISSIONS.c.received_at,
+        _SUBMISSIONS.c.round,
+    )
+    .where(
+        _SUBMISSIONS.c.participant_id == bindparam("pid"),
+        or_(
+            _SUBMISSIONS.c.idempotency_key == bindparam("key"),
+            _SUBMISSIONS.c.received_at >= bindparam("since"),
+        ),
+    )
+    .order_by(_SUBMISSIONS.c.received_at)
+)
+
+
+def submission_history(
+    session: Session, *, participant_id: int, idempotency_key: str, since: datetime
+) -> tuple[Any | None, list[datetime]]:
+    """In one query: the submission with this key (or None) and when this participant's
+    submissions since ``since`` were received, oldest first (for the rate limit)."""
+    rows = session.execute(
+        _HISTORY, {"pid": participant_id, "key": idempotency_key, "since": since}
+    ).all()
+    previous = next((r for r in rows if r.idempotency_key == idempotency_key), None)
+    return previous, [r.received_at for r in rows if r.received_at >= since]
+
+
 def recent_submissions(session: Session, *, participant_id: int, since: datetime) -> list[datetime]:
     """When this participant's submissions since ``since`` were received, oldest first."""
     query = (
@@ -359,13 +411,8 @@ def _insert(session: Session, table: Any) -> Any:
 def insert_submission(session: Session, **fields: Any) -> int | None:
     """Insert a submission; None if one with the same key already exists (a re-send)."""
     fields.setdefault("received_at", utcnow())
-    stmt = (
-        _insert(session, Submission)
-        .values(**fields)
-        .on_conflict_do_nothing(index_elements=["participant_id", "idempotency_key"])
-        .returning(col(Submission.id))
-    )
-    return session.exec(stmt).scalar()  # type: ignore[call-overload]
+    stmt = _statements(session.get_bind().dialect.name)[0]
+    return session.execute(stmt, fields).scalar()
 
 
 def upsert_feedback(
@@ -374,23 +421,36 @@ def upsert_feedback(
     """Insert or update one current row per (workshop, round, participant, item)."""
     if not rows:
         return
-    table = Feedback.__table__  # type: ignore[attr-defined]
-    for row in rows:
-        stmt = _insert(session, Feedback).values(
-            **row, submission_id=submission_id, created_at=now, updated_at=now, revision=1
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["workshop_id", "round", "participant_id", "item"],
-            set_={
-                "value": stmt.excluded.value,
-                "submission_id": stmt.excluded.submission_id,
-                "updated_at": stmt.excluded.updated_at,
-                "run_hash": stmt.excluded.run_hash,
-                "template_version": stmt.excluded.template_version,
-                "revision": table.c.revision + 1,
-            },
-        )
-        session.exec(stmt)  # type: ignore[call-overload]
+    extra = {"submission_id": submission_id, "created_at": now, "updated_at": now}
+    params = [{**row, **extra, "revision": 1, "status": "visible"} for row in rows]
+    session.execute(_statements(session.get_bind().dialect.name)[1], params)  # executemany
+
+
+@cache
+def _statements(dialect: str) -> tuple[Any, Any]:
+    """The submission insert and the feedback upsert, built once per dialect (Core on the
+    tables, not ORM entities: no per-call statement building or ORM bulk machinery)."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    submission = Submission.__table__  # type: ignore[attr-defined]
+    feedback = Feedback.__table__  # type: ignore[attr-defined]
+    add = (
+        insert(submission)
+        .on_conflict_do_nothing(index_elements=["participant_id", "idempotency_key"])
+        .returning(submission.c.id)
+    )
+    upsert = insert(feedback)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=["workshop_id", "round", "participant_id", "item"],
+        set_={
+            "value": upsert.excluded.value,
+            "submission_id": upsert.excluded.submission_id,
+            "updated_at": upsert.excluded.updated_at,
+            "run_hash": upsert.excluded.run_hash,
+            "template_version": upsert.excluded.template_version,
+            "revision": feedback.c.revision + 1,
+        },
+    )
+    return add, upsert
 
 
 def find_feedback(

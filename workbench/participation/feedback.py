@@ -82,6 +82,7 @@ class FeedbackService:
         self.db = db
         self.settings = settings
         self.workshops = WorkshopService(db, settings)
+        self._pin_cache: dict[int, tuple[str, str]] = {}
 
     def submit(
         self,
@@ -117,15 +118,17 @@ class FeedbackService:
         now = utcnow()
         wid = _workshop_id(workshop_id)
         with self.db.session(write=True) as s:
-            participant = self.workshops._participant(s, wid, str(token))
-            assert participant.id is not None
             # One participant's submissions are serialised from here (row lock on
             # PostgreSQL; SQLite's write transaction already is), so the key check below
             # sees every earlier commit. A re-send of a committed submission is
             # acknowledged whatever happened since (new round, workshop closed).
-            store.lock_participant(s, participant_id=participant.id)
-            previous = store.find_submission(
-                s, participant_id=participant.id, idempotency_key=idempotency_key
+            participant = self.workshops._participant(s, wid, str(token), lock=True)
+            assert participant.id is not None
+            previous, recent = store.submission_history(
+                s,
+                participant_id=participant.id,
+                idempotency_key=idempotency_key,
+                since=store.window_start(now, self.settings.rate_window_s),
             )
             if previous is not None:
                 return self._resend(previous, digest)
@@ -147,14 +150,9 @@ class FeedbackService:
                     "is open.",
                     current_round=now_open,
                 )
-            pub = self.workshops._publication(s, workshop)
+            run_hash, template_version = self._pins(s, workshop)
             rows, statement = self._validate(s, workshop, kind, payload)
             items = len(rows) + (1 if statement else 0)
-            recent = store.recent_submissions(
-                s,
-                participant_id=participant.id,
-                since=store.window_start(now, self.settings.rate_window_s),
-            )
             if len(recent) >= self.settings.rate_limit:
                 wait = (recent[0] - now).total_seconds() + self.settings.rate_window_s
                 raise RateLimited(
@@ -184,8 +182,8 @@ class FeedbackService:
                 "round": workshop.current_round,
                 "participant_id": participant.id,
                 "case_slug": workshop.case_slug,
-                "run_hash": pub.bundle_hash,
-                "template_version": template_version_pin(pub),
+                "run_hash": run_hash,
+                "template_version": template_version,
             }
             store.upsert_feedback(
                 s,
@@ -202,9 +200,18 @@ class FeedbackService:
                     author_id=participant.id,
                     status="pending",
                 )
-            participant.last_seen_at = now
-            s.add(participant)
+            store.touch_participant(s, participant_id=participant.id, now=now)
         return Receipt(submission_id, now, items, False, workshop.current_round)
+
+    def _pins(self, s: Any, workshop: Workshop) -> tuple[str, str]:
+        """(bundle hash, template version pin) of the workshop's publication, cached per
+        service: a publication row never changes."""
+        pins = self._pin_cache.get(workshop.publication_id)
+        if pins is None:
+            pub = self.workshops._publication(s, workshop)
+            pins = (pub.bundle_hash, template_version_pin(pub))
+            self._pin_cache[workshop.publication_id] = pins
+        return pins
 
     @staticmethod
     def _resend(previous: Any, digest: str) -> Receipt:

@@ -459,8 +459,10 @@ class WorkshopService:
         assert pub is not None  # foreign key
         return pub
 
-    def _participant(self, s: Any, workshop_id: int, token: str) -> Participant:
-        participant = store.find_participant_by_token(s, token_hash=hash_token(token))
+    def _participant(
+        self, s: Any, workshop_id: int, token: str, *, lock: bool = False
+    ) -> Participant:
+        participant = store.find_participant_by_token(s, token_hash=hash_token(token), lock=lock)
         if participant is None:
             raise AccessDenied(INVALID_LINK)
         if participant.workshop_id != workshop_id:
