@@ -56,3 +56,12 @@ def test_without_a_grace_period_nothing_is_kept() -> None:
     cache = ReloadCache(grace_s=0)
     assert cache.keep("tok", "app.ipynb", PAGE) is None
     assert cache.release(KID, now=0.0) is False
+
+
+def test_a_dead_kernel_s_page_is_forgotten() -> None:
+    cache = ReloadCache(grace_s=60)
+    cache.keep("tok", "app.ipynb", PAGE)
+    cache.forget("ffffffff-0000-4000-8000-000000000000")  # another kernel: nothing changes
+    assert "tok" in cache.pages
+    cache.forget(KID)
+    assert cache.reattach("tok", "app.ipynb", alive={KID}) is None

@@ -25,6 +25,7 @@ Run by ``workbench serve``; ``python -m workbench.appserver`` runs it alone.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -215,7 +216,9 @@ class GatedVoilaHandler(TornadoVoilaHandler):
         self._capture = [] if token_key is not None else None
         await super().get(path)
         if self._capture is not None:
-            self.server.reloads.keep(token_key or "", notebook, "".join(self._capture))
+            page = self.server.reloads.keep(token_key or "", notebook, "".join(self._capture))
+            if page is not None:
+                self.server.watch_restarts(page.kernel_id)
             self._capture = None
 
 
@@ -266,6 +269,7 @@ class AppServer(Voila):
         self.reloads = ReloadCache(grace_s=self.settings_.reload_grace_s)
         self.reattached = 0
         self.waiting: Counter[str] = Counter()
+        self._tasks: set[asyncio.Future[Any]] = set()  # fire-and-forget, kept referenced
         self._voila_fill: Any = None
 
     # -- request checks (run in a thread: they query the database) ----------------------
@@ -342,6 +346,21 @@ class AppServer(Voila):
         """A participant's page takes a kernel: its workshop needs one fewer (the next
         pool sync, not Voilà, decides what to start)."""
         self.served[workshop_id] += 1
+
+    def watch_restarts(self, kernel_id: str) -> None:
+        """A page kernel that died is restarted by Jupyter under the same id, empty: no
+        page can use it. Forget its page (a reload gets a fresh one) and shut it down,
+        which closes the page's connection (the page then says so)."""
+
+        def restarted() -> None:
+            self.log.warning("page kernel %s died and was restarted empty", kernel_id)
+            self.reloads.forget(kernel_id)
+            task = asyncio.ensure_future(self._shutdown([kernel_id]))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+        with contextlib.suppress(KeyError):
+            self.kernel_manager.get_kernel(kernel_id).add_restart_callback(restarted, "restart")
 
     def reattach(self, token_key: str, notebook: str) -> Any:
         """The page a reload of a personal link gets back, or None (see :mod:`reattach`)."""

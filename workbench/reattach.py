@@ -72,6 +72,12 @@ class ReloadCache:
                 return key
         return None
 
+    def forget(self, kernel_id: str) -> None:
+        """Drop the page of ``kernel_id`` (its kernel died: a reload needs a new one)."""
+        key = self.owner(kernel_id)
+        if key is not None:
+            del self.pages[key]
+
     def release(self, kernel_id: str, now: float) -> bool:
         """The page of ``kernel_id`` closed: keep the kernel for the grace period.
 
