@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -34,11 +35,29 @@ SLUG = "es61-manufacturing-youth"
 NOTEBOOK = f"{SLUG}.ipynb"
 
 
+#: Ports for our test and benchmark servers: below Linux's ephemeral range (32768-60999),
+#: from which kernels take their five ZMQ ports. A port picked from the ephemeral range
+#: (bind to port 0) could be taken by a starting kernel before our server binds it.
+SERVER_PORTS = range(20000, 32000)
+_given: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port that is free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port on 127.0.0.1 that is free now, outside the ephemeral range, and not
+    handed out before by this process."""
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.choice(SERVER_PORTS)
+        if port in _given:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _given.add(port)
+        return port
+    raise RuntimeError("no free port found between 20000 and 32000")
 
 
 def http_json(url: str, timeout: float = 5.0) -> Any:

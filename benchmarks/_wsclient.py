@@ -116,6 +116,7 @@ class Participant:
         self.session = ""  # the websocket's session id (set once it is open)
         self.kernel_id = ""
         self.states: dict[str, Any] = {}  # widget states of update_states, by model id
+        self.retries = 0  # "busy, retrying" pages followed before the app came
 
     async def run(self, start: float) -> Result:
         """Load the page; ``start`` is the shared perf_counter instant of the burst."""
@@ -131,9 +132,22 @@ class Participant:
             return Result(ok=False, error=f"{type(exc).__name__}: {exc}")
 
     async def _run(self, start: float) -> Result:
-        response = await self.http.fetch(
-            self.url, request_timeout=self.timeout, connect_timeout=self.timeout
-        )
+        while True:
+            try:
+                response = await self.http.fetch(
+                    self.url, request_timeout=self.timeout, connect_timeout=self.timeout
+                )
+                break
+            except HTTPClientError as exc:
+                # the app server's "busy, retrying" page reloads itself after its
+                # refresh delay, as a browser would (counted in the time to interactive)
+                if exc.code != 503 or exc.response is None:
+                    raise
+                retry = re.search(rb'http-equiv="refresh" content="(\d+)"', exc.response.body)
+                if retry is None:
+                    raise
+                self.retries += 1
+                await asyncio.sleep(int(retry.group(1)))
         html = response.body.decode("utf-8", errors="replace")
         html_s = time.perf_counter() - start
         found = KERNEL_ID.search(html)

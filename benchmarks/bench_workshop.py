@@ -56,7 +56,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -90,9 +89,10 @@ TARGET_RATIO = 3.0  # plain p95 / ours p95
 
 # -- processes --------------------------------------------------------------------------
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port outside the kernels' range (one allocator: benchmarks/_serve.py)."""
+    from _serve import free_port as pick
+
+    return pick()
 
 
 def _children_proc(pid: int) -> list[int]:

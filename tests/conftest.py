@@ -266,12 +266,16 @@ def browser() -> Iterator[Any]:
 
 
 def free_port() -> int:
-    """A TCP port that is free on 127.0.0.1 right now."""
-    import socket
+    """A TCP port that is free on 127.0.0.1, outside the range kernels take theirs from
+    (benchmarks/_serve.py, shared with the load, crash and benchmark servers)."""
+    import sys
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    benchmarks = str(Path(__file__).resolve().parent.parent / "benchmarks")
+    if benchmarks not in sys.path:
+        sys.path.insert(0, benchmarks)
+    from _serve import free_port as pick
+
+    return int(pick())
 
 
 @dataclass

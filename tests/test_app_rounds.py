@@ -12,6 +12,8 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
+
 from workbench.facilitation.notebook import dashboard_url
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -88,7 +90,7 @@ def test_round_two_and_the_close_reach_an_open_page_without_a_reload(
         dash.get_by_role("button", name="Yes, close the workshop").click()
         page.get_by_text("The facilitator has closed the workshop.").wait_for(timeout=60_000)
         assert page.evaluate("window.__sameDocument") == "round-1 page"
-        assert page.get_by_role("button", name="Save").first.is_disabled()
+        expect(page.get_by_role("button", name="Save").first).to_be_disabled(timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "participant-closed-in-place.png"), full_page=True)
         dash.close()
         page.close()

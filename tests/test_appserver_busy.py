@@ -26,6 +26,8 @@ from workbench.config import Settings
 from workbench.service import Workbench
 
 CASE = "es61-manufacturing-youth"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import _serve  # noqa: E402 - after the path (one port allocator for all test servers)
 
 
 def _get(url: str, timeout: float = 60) -> tuple[int, dict[str, str], str]:
@@ -40,14 +42,6 @@ def _get(url: str, timeout: float = 60) -> tuple[int, dict[str, str], str]:
         conn.close()
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.parametrize("demo_runs", ["sqlite"], indirect=True)
 def test_a_page_whose_kernel_cannot_start_gets_a_busy_page_quickly(
     demo_runs: Any, tmp_path: Path
@@ -56,7 +50,7 @@ def test_a_page_whose_kernel_cannot_start_gets_a_busy_page_quickly(
     stack = contextlib.ExitStack()
     with stack:
         db_url = demo_runs.copy(home, stack) or f"sqlite:///{home / 'var' / 'workbench.sqlite'}"
-        port = _free_port()
+        port = _serve.free_port()
         settings = Settings(home=home, db_url=db_url, app_port=port)
         wb = Workbench(settings)
         wb.publish(CASE)

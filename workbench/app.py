@@ -160,11 +160,12 @@ class StakeholderApp:
         """The workshop opened, moved to a new round or closed: re-render in place."""
         with self._render_lock:
             self.info = self.workshops.get(self.info.id)
+            # a registration form in progress belongs to no round: keep it
+            if self.admission.registered or not old[0] == new[0] == "open":
+                self._render_feedback()
+            # announced once the page shows it
             self.banner.value = self._banner_html(self.info)
             self.notice.value = _change_notice(old, new)
-            if not self.admission.registered and old[0] == new[0] == "open":
-                return  # a registration form in progress belongs to no round
-            self._render_feedback()
 
     def _answer_refused(self, kind: str, payload: dict[str, Any], exc: WorkbenchError) -> None:
         """Keep an answer the new round (or the close) refused, and show the new state."""

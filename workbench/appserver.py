@@ -541,6 +541,10 @@ def voila_argv(settings: Settings) -> list[str]:
         f"--MappingKernelManager.cull_idle_timeout={settings.cull_idle_timeout}",
         "--MappingKernelManager.cull_interval=30",
         "--MappingKernelManager.cull_connected=False",
+        # Kernels talk to the server over Unix sockets, not TCP: no port of a starting
+        # kernel can be taken by another process meanwhile (a TCP port is picked, released,
+        # then bound by the kernel), and nothing listens on the network.
+        "--KernelManager.transport=ipc",
     ]
 
 
