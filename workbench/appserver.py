@@ -457,8 +457,10 @@ class AppServer(Voila):
                 )  # fmt: skip
                 starting += allowed
                 self._start(notebook, len(pool) + allowed)
-            while len(pool) > target and pool and ready(pool[-1]):
-                task = pool.pop()
+            # shrink by ready entries wherever they are (one still starting at the end
+            # must not keep the pool above its target)
+            for task in [t for t in pool if ready(t)][: max(0, len(pool) - target)]:
+                pool.remove(task)
                 await ensure_async(km.shutdown_kernel(task.result()["kernel_id"]))
 
     def _starting(self) -> int:
