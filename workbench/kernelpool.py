@@ -94,13 +94,7 @@ def ready(task: asyncio.Future[Any]) -> bool:
     up to 60 s for it while the participant's request hangs."""
     if not started(task) or failure(task) is not None:
         return False
-    if not getattr(task.result().get("renderer"), "kernel_started", True):
-        return False
-    # In preheat mode the notebook waits in its request cell, connected to Voilà's
-    # request-info socket: only then has the preload cell finished.
-    from voila.request_info_handler import RequestInfoSocketHandler
-
-    return task.result()["kernel_id"] in RequestInfoSocketHandler._waiters
+    return bool(getattr(task.result().get("renderer"), "kernel_started", True))
 
 
 def ready_pool_kernels(km: Any) -> dict[str, list[str]]:
