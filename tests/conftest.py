@@ -60,11 +60,14 @@ class Cli:
     runtime_dir: Path
     db_url: str | None = None
 
-    def __call__(self, *args: str) -> Result:
+    def __call__(self, *args: str, answer: str | None = None) -> Result:
+        """Run ``workbench <args>``; ``answer`` is typed at its prompts."""
         base = ["--home", str(self.home)]
         if self.db_url:
             base += ["--db-url", self.db_url]
-        return CliRunner().invoke(workbench_cli, [*base, *args], catch_exceptions=False)
+        return CliRunner().invoke(
+            workbench_cli, [*base, *args], input=answer, catch_exceptions=False
+        )
 
     def settings(self) -> Settings:
         """The settings the CLI runs with (same workspace and database)."""

@@ -10,9 +10,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from click.testing import CliRunner, Result
 
-from workbench.cli import cli as workbench_cli
 from workbench.db import participation as store
 from workbench.db.models import Workshop, utcnow
 from workbench.participation.exports import read_export
@@ -63,12 +61,6 @@ def room(cli) -> Room:
         return Room(info.id, [link.public_id for link in links], tokens, names)
     finally:
         wb.close()
-
-
-def _invoke(cli, *args: str, answer: str | None = None) -> Result:
-    return CliRunner().invoke(
-        workbench_cli, ["--home", str(cli.home), *args], input=answer, catch_exceptions=False
-    )
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
@@ -125,12 +117,12 @@ def test_participant_export_to_stdout_and_file(cli, room, tmp_path: Path) -> Non
 
 
 def test_participant_erase_asks_first(cli, room) -> None:
-    declined = _invoke(cli, "participant", "erase", room.public_ids[0], answer="n\n")
+    declined = cli("participant", "erase", room.public_ids[0], answer="n\n")
     assert declined.exit_code == 1 and "nothing erased" in declined.stderr
     assert "feedback 1" in declined.output and "Erase this participant's data?" in declined.output
     assert cli("participant", "export", room.public_ids[0]).exit_code == 0  # still there
 
-    confirmed = _invoke(cli, "participant", "erase", room.public_ids[0], answer="y\n")
+    confirmed = cli("participant", "erase", room.public_ids[0], answer="y\n")
     assert confirmed.exit_code == 0, confirmed.stderr
     assert f"erased participant {room.public_ids[0]} of workshop {room.wid}" in confirmed.output
     assert "participant 1, feedback 1, submission 1, moderation 0" in confirmed.output

@@ -92,7 +92,33 @@ def test_pool_entries_are_ready_only_once_their_kernel_answered() -> None:
         assert [failure(t) for t in (launching, silent, good)] == [None, None, None]
         assert failure(dead) == 'TimeoutError("Kernel didn\'t respond in 60 seconds")'
         pool = [launching, silent, good, dead]
-        assert drop_failed(pool, logging.getLogger("test")) == ["k1"]
+        assert drop_failed(pool, logging.getLogger("test")) == [dead]
         assert pool == [launching, silent, good]
+    finally:
+        loop.close()
+
+
+def test_pool_entries_not_ready_within_the_start_timeout_are_dropped() -> None:
+    import asyncio
+    import logging
+
+    from workbench.kernelpool import StartClock, drop_failed
+
+    loop = asyncio.new_event_loop()
+    try:
+        launching = _entry(loop, started=False)  # the launch itself hangs
+        silent = _entry(loop, answered=False)  # launched, its kernel never answers
+        good = _entry(loop)
+        clock = StartClock(timeout_s=120)
+        clock.note([launching, silent, good], now=1000.0)
+        late = _entry(loop, answered=False)
+        clock.note([launching, silent, good, late], now=1100.0)  # the first three keep 1000
+        pool = [launching, silent, good, late]
+        log = logging.getLogger("test")
+        assert drop_failed(pool, log, clock, now=1120.0) == []  # exactly 120 s: not yet
+        assert drop_failed(pool, log, clock, now=1120.5) == [launching, silent]
+        assert pool == [good, late]  # a ready kernel is never too slow
+        assert drop_failed(pool, log, clock, now=1220.5) == [late]
+        assert pool == [good]
     finally:
         loop.close()

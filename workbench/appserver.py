@@ -14,7 +14,10 @@ Compared with plain ``voila`` it
 - gives a participant who reloads within a grace period their page back on the kernel
   they had (:mod:`workbench.reattach`), so a wave of reloads needs no new kernels;
 - answers a page request within ``page_wait_s`` even when no kernel can start: a
-  readable "busy, retrying" page instead of a hang;
+  readable "busy, retrying" page instead of a hang; replaces a pool kernel that is not
+  ready within ``pool_start_timeout_s``;
+- delivers each page request to its kernel through :mod:`workbench.requestinfo` (Voilà's
+  request socket can lose it, and the page then hangs);
 - culls kernels whose page is gone, including those leaked by voila#1458 (the
   tab-close shutdown request fails Voilà's XSRF check; here it is accepted, the kernel
   id being the page's secret).
@@ -51,17 +54,21 @@ from workbench.db import Database
 from workbench.exceptions import AccessDenied, WorkbenchError
 from workbench.kernelpool import (
     PoolPolicy,
+    StartClock,
     drop_failed,
     failure,
     pool_kernel_ids,
     ready,
     ready_pool_kernels,
+    started,
     starts_allowed,
 )
 from workbench.participation.tokens import hash_token
 from workbench.participation.workshops import INVALID_LINK, WorkshopService
 from workbench.publish import artefact_dirs, published_apps
 from workbench.reattach import ReloadCache
+from workbench.requestinfo import RequestInfoHandler, forget_kernels
+from workbench.requestinfo import install as install_request_delivery
 from workbench.workspace import skeleton_root
 
 TEMPLATE_NAME = "workbench"
@@ -119,6 +126,7 @@ class HealthHandler(tornado.web.RequestHandler):
             json.dumps(
                 {
                     "kernels": len(km.list_kernel_ids()),
+                    "pages_admitted": sum(self.server.served.values()),
                     "pools": pools,
                     "ready": ready,
                     "targets": self.server.targets(),
@@ -267,6 +275,7 @@ class AppServer(Voila):
             headroom_min=self.settings_.pool_headroom_min,
         )
         self.reloads = ReloadCache(grace_s=self.settings_.reload_grace_s)
+        self.start_clock = StartClock(self.settings_.pool_start_timeout_s)
         self.reattached = 0
         self.waiting: Counter[str] = Counter()
         self._tasks: set[asyncio.Future[Any]] = set()  # fire-and-forget, kept referenced
@@ -355,9 +364,7 @@ class AppServer(Voila):
         def restarted() -> None:
             self.log.warning("page kernel %s died and was restarted empty", kernel_id)
             self.reloads.forget(kernel_id)
-            task = asyncio.ensure_future(self._shutdown([kernel_id]))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(self._shutdown([kernel_id]))
 
         with contextlib.suppress(KeyError):
             self.kernel_manager.get_kernel(kernel_id).add_restart_callback(restarted, "restart")
@@ -381,7 +388,7 @@ class AppServer(Voila):
         try:
             while True:
                 pool = km._pools.setdefault(notebook, [])
-                await self._shutdown(drop_failed(pool, self.log))
+                await self._shutdown(self._drop_failed(pool))
                 if any(ready(t) for t in pool):
                     # Voilà takes the first one, with no await between here and there
                     pool.sort(key=lambda t: not ready(t))
@@ -412,6 +419,29 @@ class AppServer(Voila):
         km.kernel_pools_config = config
         (self._voila_fill or km.fill_if_needed)(delay=0, notebook_name=notebook)
 
+    def _drop_failed(self, pool: list[Any]) -> list[str]:
+        """Remove entries that failed or never got ready; returns the launched kernels to
+        shut down now (one still launching is shut down once it is)."""
+        now = time.monotonic()
+        self.start_clock.note(pool, now)
+        kernel_ids = []
+        for task in drop_failed(pool, self.log, self.start_clock, now):
+            if not task.done():
+                task.add_done_callback(self._shutdown_when_launched)
+            elif started(task):
+                kernel_ids.append(task.result()["kernel_id"])
+        return kernel_ids
+
+    def _shutdown_when_launched(self, task: Any) -> None:
+        if started(task):
+            self._spawn(self._shutdown([task.result()["kernel_id"]]))
+
+    def _spawn(self, coroutine: Any) -> None:
+        """Run ``coroutine`` in the background (kept referenced until done)."""
+        future = asyncio.ensure_future(coroutine)
+        self._tasks.add(future)
+        future.add_done_callback(self._tasks.discard)
+
     def _take_over_refills(self) -> None:
         """Voilà refills a pool right after each use, every missing kernel at once; here
         :meth:`_sync_pools` refills instead, a few kernels at a time."""
@@ -437,6 +467,7 @@ class AppServer(Voila):
         self.demand = self.open_demand(workshops)
         km = self.kernel_manager
         await self._release_expired()
+        forget_kernels(km.list_kernel_ids())
         if not hasattr(km, "_pools"):
             return
         notebooks = {p.name for p in Path(self.root_dir).glob("*.ipynb")}
@@ -444,7 +475,7 @@ class AppServer(Voila):
         for notebook in sorted(notebooks | set(self.demand)):
             target = self.pool_target(notebook)
             pool = km._pools.setdefault(notebook, [])
-            await self._shutdown(drop_failed(pool, self.log))
+            await self._shutdown(self._drop_failed(pool))
             allowed = starts_allowed(
                 missing=target - len(pool),
                 starting=starting,
@@ -488,6 +519,7 @@ class AppServer(Voila):
     def init_handlers(self) -> list[Any]:
         """Voilà's handlers minus listings and files, plus the gate, gallery and health."""
         self._take_over_refills()  # the kernel manager exists from init_settings on
+        install_request_delivery()
         handlers = []
         ours = {"server": self}
         for handler in super().init_handlers():
@@ -499,6 +531,8 @@ class AppServer(Voila):
                 continue
             if "/voila/api/shutdown/" in pattern:
                 handlers.append((pattern, BeaconShutdownHandler, ours))
+            elif "/voila/query/" in pattern:
+                handlers.append((pattern, RequestInfoHandler, kwargs))
             elif cls is TornadoVoilaHandler or "/voila/render/" in pattern:
                 handlers.append((pattern, GatedVoilaHandler, {**kwargs, **ours}))
             else:

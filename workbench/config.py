@@ -134,6 +134,14 @@ class Settings(BaseSettings):
             "'busy, retrying' page instead."
         ),
     )
+    pool_start_timeout_s: float = Field(
+        default=120,
+        gt=0,
+        description=(
+            "Seconds a preheated app kernel may take to start; one that is still not ready "
+            "then is shut down and replaced (it would hold a start slot for ever)."
+        ),
+    )
     cull_idle_timeout: int = Field(
         default=900,
         ge=60,

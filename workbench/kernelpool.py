@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import weakref
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -115,13 +116,41 @@ def pool_kernel_ids(km: Any) -> set[str]:
     }
 
 
-def drop_failed(pool: list[asyncio.Future[Any]], log: logging.Logger) -> list[str]:
-    """Remove pool entries that can never serve a page; returns their kernel ids (to shut
-    down)."""
-    kernel_ids = []
-    for task in [t for t in pool if failure(t) is not None]:
-        pool.remove(task)
-        log.warning("a preheated kernel failed to start: %s", failure(task))
-        if started(task):
-            kernel_ids.append(task.result()["kernel_id"])
-    return kernel_ids
+class StartClock:
+    """When each pool entry was asked for, to give up on kernels that never get ready."""
+
+    def __init__(self, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self._since: weakref.WeakKeyDictionary[asyncio.Future[Any], float] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def note(self, pool: Iterable[asyncio.Future[Any]], now: float) -> None:
+        """Start the clock of entries not seen before."""
+        for task in pool:
+            self._since.setdefault(task, now)
+
+    def too_slow(self, task: asyncio.Future[Any], now: float) -> bool:
+        """The entry is still not ready ``timeout_s`` after it was asked for."""
+        since = self._since.get(task)
+        return since is not None and not ready(task) and now - since > self.timeout_s
+
+
+def drop_failed(
+    pool: list[asyncio.Future[Any]],
+    log: logging.Logger,
+    clock: StartClock | None = None,
+    now: float = 0.0,
+) -> list[asyncio.Future[Any]]:
+    """Remove pool entries that can never serve a page (failed, or not ready within the
+    clock's timeout) and return them: their kernels, once launched, are to be shut down."""
+    dropped = []
+    for task in list(pool):
+        why = failure(task)
+        if why is None and clock is not None and clock.too_slow(task, now):
+            why = f"not ready after {clock.timeout_s:.0f} s"
+        if why is not None:
+            pool.remove(task)
+            log.warning("a preheated kernel failed to start: %s", why)
+            dropped.append(task)
+    return dropped
