@@ -1,14 +1,10 @@
 """axe-core accessibility check for the browser tests (WCAG 2.0/2.1 A and AA rules).
 
-Load it from a test module (the tests use ``--import-mode=importlib`` and have no
-packages)::
+Import it by name from a test module (tests/conftest.py puts ``tests/`` on ``sys.path``)::
 
-    import importlib.util
-    _spec = importlib.util.spec_from_file_location(
-        "workbench_test_axe", Path(__file__).resolve().parents[N] / "tests" / "_axe.py"
-    )
+    import _axe
     ...
-    check_axe(page, "participant-join")
+    _axe.check_axe(page, "participant-join")
 
 axe-core is the vendored, unmodified ``tests/_vendor/axe-core/axe.min.js`` (MPL-2.0,
 version in the README next to it); the product never loads it.

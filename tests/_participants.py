@@ -1,12 +1,11 @@
 """Helpers for the tests that drive simulated participants through a real ``workbench serve``.
 
 The participant driver (``benchmarks/_driver.py``) and the server helpers
-(``benchmarks/_serve.py``) are shared with the benchmarks; this module puts
-``benchmarks/`` on ``sys.path`` and re-exports them. Test modules load this file by path
-(``--import-mode=importlib`` has no package for ``tests/``)::
+(``benchmarks/_serve.py``) are shared with the benchmarks; this module re-exports them
+(tests/conftest.py puts ``benchmarks/`` and ``tests/`` on ``sys.path``). Test modules
+import it by name::
 
-    path = Path(__file__).with_name("_participants.py")
-    spec = importlib.util.spec_from_file_location("participants", path)
+    import _participants as pt
 
 - :func:`start_serve`: a copy of the ``demo_runs`` workspace and database (so SQLite or
   PostgreSQL, as ``demo_runs`` is parametrised), then :func:`_serve.launch`;
@@ -16,15 +15,10 @@ The participant driver (``benchmarks/_driver.py``) and the server helpers
 from __future__ import annotations
 
 import contextlib
-import sys
 from pathlib import Path
 from typing import Any
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-if str(BENCHMARKS) not in sys.path:
-    sys.path.insert(0, str(BENCHMARKS))
-
-from _driver import (  # noqa: E402
+from _driver import (
     Catalog,
     ConnectionLost,
     Page,
@@ -32,7 +26,7 @@ from _driver import (  # noqa: E402
     open_pages,
     text_of,
 )
-from _serve import (  # noqa: E402
+from _serve import (
     NOTEBOOK,
     SLUG,
     Serve,
@@ -47,7 +41,7 @@ from _serve import (  # noqa: E402
     stored,
 )
 
-from workbench.participation.feedback import VOTES, payload_hash  # noqa: E402
+from workbench.participation.feedback import VOTES, payload_hash
 
 __all__ = [
     "NOTEBOOK",

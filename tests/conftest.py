@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -35,6 +36,16 @@ from workbench.cli import cli as workbench_cli
 from workbench.config import Settings
 from workbench.service import Workbench
 from workbench.workspace import init_workspace
+
+# Helper modules are imported by name (``import _axe``, ``import _participants as pt``,
+# ``import _serve``): tests/_*.py, tests/participation/_*.py and the benchmarks' shared
+# benchmarks/_*.py. ``--import-mode=importlib`` puts no test folder on sys.path, so this
+# conftest (imported before any test module) does it, once. Helper names must stay unique
+# across the three folders.
+_TESTS = Path(__file__).resolve().parent
+for _folder in (_TESTS, _TESTS / "participation", _TESTS.parent / "benchmarks"):
+    if str(_folder) not in sys.path:
+        sys.path.insert(0, str(_folder))
 
 PG_URL = os.environ.get("WORKBENCH_TEST_DB_URL")
 #: Reload grace period of the served app server (seconds).
@@ -271,11 +282,6 @@ def browser() -> Iterator[Any]:
 def free_port() -> int:
     """A TCP port that is free on 127.0.0.1, outside the range kernels take theirs from
     (benchmarks/_serve.py, shared with the load, crash and benchmark servers)."""
-    import sys
-
-    benchmarks = str(Path(__file__).resolve().parent.parent / "benchmarks")
-    if benchmarks not in sys.path:
-        sys.path.insert(0, benchmarks)
     from _serve import free_port as pick
 
     return int(pick())

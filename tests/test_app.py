@@ -8,22 +8,17 @@ participant app is saved to ``test-artifacts/``.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import urllib.request
 from pathlib import Path
 from typing import Any
 
+import _axe
+
 from workbench.db import participation as store
 from workbench.publish import APP_VERSION
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-_axe_spec = importlib.util.spec_from_file_location(
-    "wb_test_axe", Path(__file__).with_name("_axe.py")
-)
-assert _axe_spec is not None and _axe_spec.loader is not None
-_axe = importlib.util.module_from_spec(_axe_spec)
-_axe_spec.loader.exec_module(_axe)
 check_axe = _axe.check_axe
 
 

@@ -15,29 +15,16 @@ tests/test_crash.py.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import signal
-import sys
 from pathlib import Path
 from typing import Any
 
+import _axe
+import _participants
 import pytest
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-
-
-def _load(name: str) -> Any:
-    spec = importlib.util.spec_from_file_location(f"wb_{name}", Path(__file__).with_name(name))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_participants = _load("_participants.py")
-_axe = _load("_axe.py")
 
 
 @pytest.mark.parametrize("demo_runs", ["sqlite"], indirect=True)

@@ -8,22 +8,16 @@ was not reloaded and kept its kernel) and show the round-1 results. Screenshots 
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
+import _axe
 from playwright.sync_api import expect
 
 from workbench.facilitation.notebook import dashboard_url
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CASE = "es61-manufacturing-youth"
-_axe_spec = importlib.util.spec_from_file_location(
-    "wb_test_axe_rounds", Path(__file__).with_name("_axe.py")
-)
-assert _axe_spec is not None and _axe_spec.loader is not None
-_axe = importlib.util.module_from_spec(_axe_spec)
-_axe_spec.loader.exec_module(_axe)
 check_axe = _axe.check_axe
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import html
 import http.client
-import importlib.util
 import json
 import re
 import secrets
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import _axe
 import markupsafe
 import pytest
 from sqlalchemy import text
@@ -36,12 +36,6 @@ APP = "es61-manufacturing-youth.ipynb"
 POOL_SYNC_S = 2.0
 WRITE_TABLES = ("participant", "submission", "feedback", "statement", "workshop")
 UUID_RE = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-_axe_spec = importlib.util.spec_from_file_location(
-    "wb_test_axe", Path(__file__).with_name("_axe.py")
-)
-assert _axe_spec is not None and _axe_spec.loader is not None
-_axe = importlib.util.module_from_spec(_axe_spec)
-_axe_spec.loader.exec_module(_axe)
 
 
 # -- helpers -----------------------------------------------------------------------------

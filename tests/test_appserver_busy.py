@@ -20,14 +20,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import _serve  # benchmarks/: one port allocator for all test servers
 import pytest
 
 from workbench.config import Settings
 from workbench.service import Workbench
 
 CASE = "es61-manufacturing-youth"
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-import _serve  # noqa: E402 - after the path (one port allocator for all test servers)
 
 
 def _get(url: str, timeout: float = 60) -> tuple[int, dict[str, str], str]:

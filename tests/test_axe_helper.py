@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 from typing import Any
 
+import _axe as axe
 import pytest
-
-_spec = importlib.util.spec_from_file_location(
-    "workbench_test_axe", Path(__file__).with_name("_axe.py")
-)
-assert _spec is not None and _spec.loader is not None
-axe = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(axe)
 
 CLEAN = (
     "<!doctype html><html lang='en'><head><title>Clean</title></head>"

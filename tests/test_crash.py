@@ -20,23 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
+import _crash
+import _participants as pt
 import pytest
-
-_spec = importlib.util.spec_from_file_location(
-    "participants", Path(__file__).with_name("_participants.py")
-)
-assert _spec is not None and _spec.loader is not None
-pt = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = pt
-_spec.loader.exec_module(pt)
-
-import _crash  # noqa: E402  (benchmarks/, on sys.path through _participants)
 
 PARTICIPANTS = 30
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]

@@ -18,24 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import random
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
+import _participants as pt
 import pytest
-
-_spec = importlib.util.spec_from_file_location(
-    "participants", Path(__file__).with_name("_participants.py")
-)
-assert _spec is not None and _spec.loader is not None
-pt = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = pt
-_spec.loader.exec_module(pt)
 
 PARTICIPANTS = 100
 SUBMISSIONS = 20

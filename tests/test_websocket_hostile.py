@@ -11,25 +11,15 @@ and a fresh page for another participant still save afterwards.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import sys
 import time
 import uuid
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
+import _participants as pt
 import pytest
 
-_spec = importlib.util.spec_from_file_location(
-    "participants", Path(__file__).with_name("_participants.py")
-)
-assert _spec is not None and _spec.loader is not None
-pt = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = pt
-_spec.loader.exec_module(pt)
-
-from workbench.widgets.guard import MAX_INPUT_CHARS  # noqa: E402
+from workbench.widgets.guard import MAX_INPUT_CHARS
 
 pytestmark = pytest.mark.timeout(600)
 REFUSED_VALUE = "Not changed: the page sent a value this form does not accept."

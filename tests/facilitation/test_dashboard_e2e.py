@@ -7,12 +7,12 @@ Screenshots: ``test-artifacts/dashboard.png`` and ``test-artifacts/participant-r
 
 from __future__ import annotations
 
-import importlib.util
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
+import _axe
 import pytest
 
 from workbench.db import participation as store
@@ -20,12 +20,6 @@ from workbench.facilitation.notebook import dashboard_url
 from workbench.participation.exports import read_export
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-_axe_spec = importlib.util.spec_from_file_location(
-    "wb_test_axe", Path(__file__).resolve().parents[1] / "_axe.py"
-)
-assert _axe_spec is not None and _axe_spec.loader is not None
-_axe = importlib.util.module_from_spec(_axe_spec)
-_axe_spec.loader.exec_module(_axe)
 check_axe = _axe.check_axe
 SLUG = "es61-manufacturing-youth"
 #: Two camps: camp A agrees with S1–S4 and disagrees with S5–S8; camp B the reverse.

@@ -3,24 +3,18 @@ without any trace of a participant after their data is erased."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from html import escape
 from pathlib import Path
 from typing import Any
 
+import _axe
 import pytest
 
 from workbench.exceptions import InputError, InvalidInput, WorkshopNotFound
 from workbench.participation.privacy import PrivacyService
 
 pytestmark = pytest.mark.slow
-_axe_spec = importlib.util.spec_from_file_location(
-    "wb_test_axe", Path(__file__).resolve().parents[1] / "_axe.py"
-)
-assert _axe_spec is not None and _axe_spec.loader is not None
-_axe = importlib.util.module_from_spec(_axe_spec)
-_axe_spec.loader.exec_module(_axe)
 
 
 def _minutes(room: Any, path: Path, **kw: Any) -> str:

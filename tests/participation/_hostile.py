@@ -1,7 +1,7 @@
 """A workshop full of hostile text, built through the real services (for exports and GDPR).
 
-Not collected (no ``test_`` prefix); test modules load it with importlib because modules
-under ``--import-mode=importlib`` cannot import each other by name.
+Not collected (no ``test_`` prefix); test modules ``import _hostile as hostile``
+(tests/conftest.py puts ``tests/participation/`` on ``sys.path``).
 
 Three registered participants and one unused invitation answer in two rounds: ratings,
 approvals, a ranking, comments, a proposal and votes. Labels, title, statements and

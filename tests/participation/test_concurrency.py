@@ -7,21 +7,16 @@ their own Database, to exercise cross-process locking.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import multiprocessing
 import runpy
-import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+import _scenario as scenario
+
 SCENARIO_PATH = Path(__file__).with_name("_scenario.py")
-_spec = importlib.util.spec_from_file_location("participation_scenario", SCENARIO_PATH)
-assert _spec is not None and _spec.loader is not None
-scenario = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = scenario
-_spec.loader.exec_module(scenario)
 
 PARTICIPANTS = 50
 THREADS = 16

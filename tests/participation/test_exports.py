@@ -4,12 +4,11 @@ pseudonymous ids only. Runs on SQLite and PostgreSQL (``db_url``)."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
-import sys
 import zipfile
 from pathlib import Path
 
+import _hostile as hostile
 import pandas as pd
 import pytest
 
@@ -24,14 +23,6 @@ from workbench.participation.exports import (
     workshop_tables,
     write_export,
 )
-
-_spec = importlib.util.spec_from_file_location(
-    "participation_hostile", Path(__file__).with_name("_hostile.py")
-)
-assert _spec is not None and _spec.loader is not None
-hostile = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = hostile
-_spec.loader.exec_module(hostile)
 
 
 @pytest.fixture

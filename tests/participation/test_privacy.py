@@ -3,15 +3,14 @@ Runs on SQLite and PostgreSQL (``db_url``)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sqlite3
-import sys
 import zipfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import _hostile as hostile
 import pandas as pd
 import pytest
 from sqlalchemy import inspect, select, text
@@ -21,14 +20,6 @@ from workbench.db.models import utcnow
 from workbench.exceptions import AccessDenied, InvalidInput, ParticipantNotFound, WorkshopNotFound
 from workbench.participation.exports import FORMATS, workshop_tables, write_export
 from workbench.participation.privacy import REDACTED, PrivacyService
-
-_spec = importlib.util.spec_from_file_location(
-    "participation_hostile", Path(__file__).with_name("_hostile.py")
-)
-assert _spec is not None and _spec.loader is not None
-hostile = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = hostile
-_spec.loader.exec_module(hostile)
 
 
 @pytest.fixture
