@@ -191,6 +191,32 @@ class DemoRuns:
         return url
 
 
+#: Fixtures whose parameter is the database a test runs on.
+_DATABASE_FIXTURES = ("db_url", "cli", "demo_runs")
+
+
+def _database_of(item: pytest.Item) -> str | None:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return next((params[name] for name in _DATABASE_FIXTURES if name in params), None)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the database variants that a test's ``databases`` marker leaves out
+    (``@pytest.mark.databases("postgresql")``: slow tests where one database is enough
+    for ``make test``; docs/testing.md lists them)."""
+    keep, drop = [], []
+    for item in items:
+        marker = item.get_closest_marker("databases")
+        database = _database_of(item)
+        if marker is not None and database is not None and database not in marker.args:
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def _no_database() -> Iterator[None]:
     yield None  # the workspace's own SQLite file
 

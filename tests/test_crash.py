@@ -65,6 +65,7 @@ async def _kernel_kill(serve: Any) -> dict[str, Any]:
     return out
 
 
+@pytest.mark.databases("sqlite")  # kernel isolation: the database changes nothing here
 def test_kill_9_of_one_kernel_affects_only_that_participant(crash_server: Any) -> None:
     out = asyncio.run(_kernel_kill(crash_server))
     assert out["first"] == ["acknowledged"] * PARTICIPANTS

@@ -1,4 +1,5 @@
-"""100 participants answer at once through the real app server, on SQLite and PostgreSQL.
+"""100 participants answer at once through the real app server (PostgreSQL in `make test`;
+the SQLite run is `benchmarks/bench_feedback.py --app-only --app-saves 20`, see docs/testing.md).
 
 Each simulated participant (benchmarks/_driver.py) opens a personal join link, joins
 over the kernel websocket and sends 20 submissions, cycling rating, approval, ranking,
@@ -102,6 +103,9 @@ async def _run_all(serve: Any) -> tuple[list[Any], list[Any], list[str], dict[st
     return pages, results, list(problems), times
 
 
+# make test: PostgreSQL only (about 3.5 min a database); benchmarks/bench_feedback.py --app-only
+# runs the same 100 participants on SQLite and PostgreSQL and checks the store the same way.
+@pytest.mark.databases("postgresql")
 def test_100_participants_20_submissions_each_nothing_lost_or_doubled(load_server: Any) -> None:
     serve = load_server
     started = time.perf_counter()
