@@ -95,25 +95,6 @@ def free_port() -> int:
     return pick()
 
 
-def _children_proc(pid: int) -> list[int]:
-    """Descendants of ``pid`` from /proc (fallback when psutil is missing)."""
-    parents: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            parents.setdefault(ppid, []).append(int(entry.name))
-    out, todo = [], [pid]
-    while todo:
-        kids = parents.get(todo.pop(), [])
-        out += kids
-        todo += kids
-    return out
-
-
 def _status_kb(pid: int, key: str) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -143,7 +124,9 @@ class Server:
     def tree(self) -> list[int]:
         """Pids of the server and all its descendants (remembered for cleanup)."""
         if psutil is None:
-            pids = [self.pid, *_children_proc(self.pid)]
+            from _serve import descendants
+
+            pids = [self.pid, *descendants(self.pid)]
             for p in pids:
                 self.seen.setdefault(p, None)
             return pids
