@@ -16,6 +16,8 @@ the app server (the ``-m workbench.appserver`` child of serve) gets SIGKILL. Mea
 
 Usage: python benchmarks/bench_crash.py [--n 30] [--db-url postgresql+psycopg://...]
        (``--db-url`` defaults to WORKBENCH_TEST_DB_URL; a fresh database is created in it)
+Exit status 1 if a check fails on either database (``make test`` runs the test on SQLite
+only; this is where PostgreSQL gets the same checks, see docs/testing.md).
 """
 
 from __future__ import annotations
@@ -122,7 +124,8 @@ def run_one(label: str, db_url: str | None, n: int, root: Path) -> dict:
     return out
 
 
-def report(label: str, n: int, out: dict) -> None:
+def report(label: str, n: int, out: dict) -> bool:
+    """Print one database's figures and checks; True if every check passed."""
     crash, t = out["crash"], out["tally"]
     ok = (
         t.acked == t.acked_stored_once
@@ -149,6 +152,7 @@ def report(label: str, n: int, out: dict) -> None:
           f"{out['after_p95']:.2f} s, acknowledged {acked}/{n}")  # fmt: skip
     print(f"  {'PASS' if ok else 'FAIL'}: no acknowledged save lost or doubled, no orphan, "
           "lab untouched")  # fmt: skip
+    return ok
 
 
 def main() -> None:
@@ -162,17 +166,21 @@ def main() -> None:
     root.mkdir(parents=True, exist_ok=True)
     print(f"cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} (other load "
           "inflates every time)")  # fmt: skip
+    passed = []
     try:
-        report("SQLite", args.n, run_one("sqlite", None, args.n, root))
+        passed.append(report("SQLite", args.n, run_one("sqlite", None, args.n, root)))
         if args.db_url:
             url, name = pg_database(args.db_url)
             try:
-                report("PostgreSQL", args.n, run_one("postgresql", url, args.n, root))
+                out = run_one("postgresql", url, args.n, root)
+                passed.append(report("PostgreSQL", args.n, out))
             finally:
                 drop_database(args.db_url, name)
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
+    if not all(passed):
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -446,6 +446,7 @@ def test_gallery_has_no_serious_accessibility_violation(served: Any) -> None:
 
 
 # -- 4. beacon shutdown ------------------------------------------------------------------
+@pytest.mark.databases("sqlite")  # kernel lifecycle: no database involved
 def test_beacon_shuts_down_the_page_kernel_only(served: Any, page: Page) -> None:
     assert kernel_model(served, page.kernel_id) is not None, "the page kernel is not running"
     before = settle(served)
@@ -485,6 +486,7 @@ def test_beacon_shuts_down_the_page_kernel_only(served: Any, page: Page) -> None
 
 
 # -- 5. a reload gets its page back on the same kernel -----------------------------------
+@pytest.mark.databases("sqlite")  # kernel lifecycle: no database involved
 def test_a_reload_within_the_grace_period_reattaches_to_the_same_kernel(
     served: Any, page: Page
 ) -> None:

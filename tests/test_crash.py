@@ -102,6 +102,8 @@ async def _server_kill(serve: Any) -> dict[str, Any]:
     return out
 
 
+# make test: SQLite (the load test takes PostgreSQL); benchmarks/bench_crash.py runs both.
+@pytest.mark.databases("sqlite")
 def test_kill_9_of_the_app_server_loses_no_acknowledged_save(crash_server: Any) -> None:
     serve = crash_server
     out = asyncio.run(_server_kill(serve))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pandas as pd
+import pytest
 
 from workbench.config import Settings
 from workbench.db import Database, crud
@@ -102,6 +103,7 @@ def test_parameter_and_data_changes_rerun_only_what_they_touch(cli) -> None:
     assert last[("es61-manufacturing-youth", "evidence_review")] == "cached"
 
 
+@pytest.mark.databases("sqlite")  # a failing notebook: one database is enough
 def test_failing_template_fails_alone(cli, make_template) -> None:
     make_template(
         cli.home / "templates" / "boom.ipynb",
@@ -148,6 +150,7 @@ def _snapshot(home: Path, db_url: str | None) -> dict[tuple[str, str], dict[str,
     return snap
 
 
+@pytest.mark.databases("sqlite")  # demo_runs runs two workers on both databases already
 def test_two_workers_give_the_same_outputs_as_one(cli) -> None:
     assert cli("run", "--all", "--workers", "2", "--no-progress").exit_code == 0
     parallel = _snapshot(cli.home, cli.db_url)

@@ -23,6 +23,7 @@ def _minutes(room: Any, path: Path, **kw: Any) -> str:
     return path.read_text(encoding="utf-8")
 
 
+@pytest.mark.databases("sqlite")  # Chromium printing; the data is read on both elsewhere
 def test_minutes_open_offline_escape_text_and_print_to_pdf(room: Any, tmp_path: Path) -> None:
     html = _minutes(room, tmp_path / "minutes.html", pdf=True)
     assert "Workshop minutes: Youth employment &lt;i&gt;ES61&lt;/i&gt;" in html
