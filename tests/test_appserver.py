@@ -509,3 +509,28 @@ def test_a_reload_within_the_grace_period_reattaches_to_the_same_kernel(
     assert first and first.group(1) != page.kernel_id
     beacon(served, first.group(1))
     wait_for(lambda: kernel_model(served, first.group(1)) is None, 15, "the code page to stop")
+
+
+def test_a_busy_database_gets_the_retrying_page_not_a_refusal() -> None:
+    """A link checked while the database is busy or down may be valid: the participant
+    gets the page that retries by itself, not "You cannot open this page"."""
+    from workbench.appserver import refusal
+    from workbench.exceptions import AccessDenied, StoreUnavailable
+
+    page = refusal(StoreUnavailable("the database is busy (connection pool exhausted)"))
+    assert (page["status"], page["title"], page["retry_s"]) == (
+        503,
+        "The workshop app is busy",
+        5,
+    )
+    assert page["message"] == (
+        "The workshop's database is busy or cannot be reached. "
+        "This page tries again by itself in 5 seconds."
+    )
+    denied = refusal(AccessDenied("This join link is not valid."))
+    assert (denied["status"], denied["title"], denied["message"]) == (
+        403,
+        "You cannot open this page",
+        "This join link is not valid.",
+    )
+    assert "retry_s" not in denied

@@ -98,6 +98,37 @@ def send_page(
     handler.finish(server.pages.get_template(name).render(css_url=css, **ns))
 
 
+NO_KERNEL_YET = "Many people are joining at once and no app is free yet."
+
+
+def busy(reason: str) -> dict[str, Any]:
+    """The "busy, retrying" page (503): the page asks again by itself."""
+    return {
+        "status": 503,
+        "title": "The workshop app is busy",
+        "message": f"{reason} This page tries again by itself in {BUSY_RETRY_S} seconds.",
+        "hint": "Nothing you answered is lost. Keep this page open.",
+        "status_code": 503,
+        "retry_s": BUSY_RETRY_S,
+    }
+
+
+def refusal(exc: WorkbenchError) -> dict[str, Any]:
+    """The page for a page request the checks did not admit: a link that is not valid
+    (403/404/409, says why), or a database that is busy or down (503, retries by itself;
+    the link may well be valid)."""
+    if exc.http_status == 503:
+        return busy("The workshop's database is busy or cannot be reached.")
+    status = exc.http_status if exc.http_status in (403, 404, 409) else 403
+    return {
+        "status": status,
+        "title": "You cannot open this page",
+        "message": str(exc),
+        "hint": "Join links are personal. Ask the workshop facilitator for yours.",
+        "status_code": status,
+    }
+
+
 class GalleryHandler(tornado.web.RequestHandler):
     """``/``: the published apps (titles only; opening one needs a join link)."""
 
@@ -184,17 +215,9 @@ class GatedVoilaHandler(TornadoVoilaHandler):
                 None, self.server.check_request, notebook, query
             )
         except WorkbenchError as exc:
-            status = exc.http_status if exc.http_status in (403, 404, 409) else 403
-            send_page(
-                self,
-                self.server,
-                "message.html.j2",
-                status,
-                title="You cannot open this page",
-                message=str(exc),
-                hint="Join links are personal. Ask the workshop facilitator for yours.",
-                status_code=status,
-            )
+            if exc.http_status == 503:
+                self.log.warning("page request: the database is unavailable: %s", exc)
+            send_page(self, self.server, "message.html.j2", **refusal(exc))
             return
         token_key = hash_token(query["token"]) if "token" in query else None
         if token_key is not None:
@@ -205,20 +228,7 @@ class GatedVoilaHandler(TornadoVoilaHandler):
                 self.finish(page.html)
                 return
         if not await self.server.warm_kernel(notebook):
-            send_page(
-                self,
-                self.server,
-                "message.html.j2",
-                503,
-                title="The workshop app is busy",
-                message=(
-                    "Many people are joining at once and no app is free yet. This page "
-                    f"tries again by itself in {BUSY_RETRY_S} seconds."
-                ),
-                hint="Nothing you answered is lost. Keep this page open.",
-                status_code=503,
-                retry_s=BUSY_RETRY_S,
-            )
+            send_page(self, self.server, "message.html.j2", **busy(NO_KERNEL_YET))
             return
         self.server.admitted(workshop_id, notebook)
         self._capture = [] if token_key is not None else None
