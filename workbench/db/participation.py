@@ -194,12 +194,6 @@ def find_participant(session: Session, *, participant_id: int) -> Participant | 
     return session.get(Participant, participant_id)
 
 
-def lock_participant(session: Session, *, participant_id: int) -> Participant | None:
-    """Read a participant row for update: one participant's writes are serialised."""
-    query = select(Participant).where(Participant.id == participant_id).with_for_update()
-    return session.exec(query).first()
-
-
 def touch_participant(session: Session, *, participant_id: int, now: datetime) -> None:
     """Set a participant's ``last_seen_at`` (one prepared Core UPDATE, no ORM flush)."""
     session.execute(_TOUCH, {"pid": participant_id, "now": now})
@@ -391,21 +385,6 @@ def submission_history(
     ).all()
     previous = next((r for r in rows if r.idempotency_key == idempotency_key), None)
     return previous, [r.received_at for r in rows if r.received_at >= since]
-
-
-def recent_submissions(session: Session, *, participant_id: int, since: datetime) -> list[datetime]:
-    """When this participant's submissions since ``since`` were received, oldest first."""
-    query = (
-        select(Submission.received_at)
-        .where(Submission.participant_id == participant_id, Submission.received_at >= since)
-        .order_by(col(Submission.received_at))
-    )
-    return list(session.exec(query).all())
-
-
-def _insert(session: Session, table: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
 
 def insert_submission(session: Session, **fields: Any) -> int | None:
