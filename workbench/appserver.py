@@ -90,12 +90,14 @@ def _pages() -> jinja2.Environment:
 def send_page(
     handler: tornado.web.RequestHandler, server: AppServer, name: str, status: int, **ns: Any
 ) -> None:
-    """Finish ``handler`` with one of our pages (gallery, refusal) in the workbench look."""
+    """Finish ``handler`` with one of our pages (gallery, refusal) in the workbench look;
+    the page gets the HTTP status as ``status_code``."""
     css = f"{server.base_url}voila/templates/{TEMPLATE_NAME}/static/workbench.css"
     handler.set_status(status)
     handler.set_header("Content-Type", "text/html; charset=utf-8")
     handler.set_header("Cache-Control", "no-store")
-    handler.finish(server.pages.get_template(name).render(css_url=css, **ns))
+    page = server.pages.get_template(name).render(css_url=css, status_code=status, **ns)
+    handler.finish(page)
 
 
 NO_KERNEL_YET = "Many people are joining at once and no app is free yet."
@@ -108,7 +110,6 @@ def busy(reason: str) -> dict[str, Any]:
         "title": "The workshop app is busy",
         "message": f"{reason} This page tries again by itself in {BUSY_RETRY_S} seconds.",
         "hint": "Nothing you answered is lost. Keep this page open.",
-        "status_code": 503,
         "retry_s": BUSY_RETRY_S,
     }
 
@@ -125,7 +126,6 @@ def refusal(exc: WorkbenchError) -> dict[str, Any]:
         "title": "You cannot open this page",
         "message": str(exc),
         "hint": "Join links are personal. Ask the workshop facilitator for yours.",
-        "status_code": status,
     }
 
 
