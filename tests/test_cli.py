@@ -32,6 +32,7 @@ target_groups: [youth]
 templates:
   regional_diagnosis:
     start_year: 2016
+data_pack: demo
 """
 
 

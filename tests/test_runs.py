@@ -3,13 +3,14 @@ parallel workers."""
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
 
-from workbench.config import Settings
+from workbench.config import DEMO_DATA_DIR, Settings
 from workbench.db import Database, crud
 from workbench.db.models import Run
 
@@ -79,6 +80,9 @@ def test_runs_list_and_show(demo_runs) -> None:
 
 def test_parameter_and_data_changes_rerun_only_what_they_touch(cli) -> None:
     case = cli.home / "case_studies" / "es61-manufacturing-youth" / "case.yaml"
+    # A private copy of the demo pack inside the workspace, so one of its bytes can change.
+    shutil.copytree(DEMO_DATA_DIR, cli.home / "demo-copy")
+    case.write_text(case.read_text().replace("data_pack: demo", "data_pack: demo-copy"))
     assert cli("run", "es61-manufacturing-youth", "--no-progress").exit_code == 0
 
     case.write_text(case.read_text().replace("horizon: medium", "horizon: long"))
@@ -90,7 +94,7 @@ def test_parameter_and_data_changes_rerun_only_what_they_touch(cli) -> None:
     assert last[("es61-manufacturing-youth", "regional_diagnosis")] == "cached"
 
     # One byte of a file only the diagnosis reads: only the diagnosis re-runs.
-    jvs = cli.home / "data" / "eurostat" / "jvs_a_rate_r2.tsv"
+    jvs = cli.home / "demo-copy" / "eurostat" / "jvs_a_rate_r2.tsv"
     raw = jvs.read_bytes()
     index = raw.index(b"\t", raw.index(b"\n")) + 1  # first value of the first series
     digit = raw[index : index + 1]
@@ -114,7 +118,7 @@ def test_failing_template_fails_alone(cli, make_template) -> None:
     folder.mkdir()
     (folder / "case.yaml").write_text(
         "title: Boom\nregion: ES61\nsector: C\ntarget_groups: [youth]\n"
-        "templates:\n  boom: {}\n  regional_diagnosis: {}\n"
+        "templates:\n  boom: {}\n  regional_diagnosis: {}\ndata_pack: demo\n"
     )
     result = cli("run", "boom-case", "es61-manufacturing-youth", "--workers", "2", "--no-progress")
     assert result.exit_code == 1

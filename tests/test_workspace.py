@@ -12,7 +12,7 @@ def test_init_copies_skeleton_and_data(tmp_path: Path) -> None:
     assert (home / "templates" / "regional_diagnosis.ipynb").is_file()
     assert (home / "case_studies" / "es61-manufacturing-youth" / "case.yaml").is_file()
     assert (home / "shared_models" / "almp_evidence" / "model.yaml").is_file()
-    assert (home / "data" / "catalog.yaml").is_file()
+    assert not (home / "data").exists()  # packaged packs are used by name, not copied
     assert (home / "runs").is_dir() and (home / "var").is_dir()
     assert "runs/" in (home / ".gitignore").read_text()
 

@@ -32,7 +32,16 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 CASE_FILE = "case.yaml"
 #: Case-level fields that flow into template parameters of the same name.
 SHARED_FIELDS = ("region", "sector", "target_groups")
-_KNOWN_KEYS = {"title", "description", "region", "sector", "target_groups", "templates", "owner"}
+_KNOWN_KEYS = {
+    "title",
+    "description",
+    "region",
+    "sector",
+    "target_groups",
+    "templates",
+    "owner",
+    "data_pack",
+}
 
 
 @dataclass
@@ -46,6 +55,7 @@ class CaseStudy:
     target_groups: list[str]
     templates: dict[str, dict[str, Any]]
     description: str = ""
+    data_pack: str | None = None
     path: Path = field(default_factory=Path)
     doc: LocatedYaml | None = None
 
@@ -149,6 +159,14 @@ def load_case(root: Path, slug: str) -> CaseStudy:
                 )
             )
 
+    data_pack = data.get("data_pack")
+    if data_pack is not None and (
+        not isinstance(data_pack, str) or not re.fullmatch(r"[A-Za-z0-9_./-]{1,100}", data_pack)
+    ):
+        problems.append(
+            doc.problem(("data_pack",), "must name a data pack: real, demo, or a workspace folder")
+        )
+
     templates = _templates_block(doc, problems)
     if problems:
         raise InvalidInput(problems)
@@ -160,6 +178,7 @@ def load_case(root: Path, slug: str) -> CaseStudy:
         target_groups=[str(g) for g in groups],
         templates=templates,
         description=description,
+        data_pack=data_pack,
         path=path.parent,
         doc=doc,
     )

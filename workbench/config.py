@@ -18,7 +18,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 WORKSPACE_MARKERS = ("case_studies", "templates")
 PACKAGE_DIR = Path(__file__).resolve().parent
 #: The demo data pack shipped with the package (synthetic, see workbench/data/synthetic.py).
-PACKAGED_DATA_DIR = PACKAGE_DIR / "data" / "packs" / "demo"
+#: Data packs shipped with the package, by name: ``real`` (Eurostat + ESCO) and ``demo``
+#: (synthetic, the offline test fixture). The default stays the demo pack until the
+#: templates that read the real pack land (issue 12); case studies name ``real`` meanwhile.
+PACKS_DIR = PACKAGE_DIR / "data" / "packs"
+REAL_DATA_DIR = PACKS_DIR / "real"
+DEMO_DATA_DIR = PACKS_DIR / "demo"
+PACKAGED_DATA_DIR = DEMO_DATA_DIR
 
 
 def find_workspace(start: Path | None = None) -> Path:
@@ -56,8 +62,9 @@ class Settings(BaseSettings):
     data_dir: Path | None = Field(
         default=None,
         description=(
-            "Data pack folder. Default: <home>/data if it exists, else the demo pack "
-            "shipped with the package (synthetic data)."
+            "Default data pack folder. Default: <home>/data if it exists, else the demo "
+            "pack shipped with the package (synthetic). A case study may name another "
+            "pack with `data_pack:` (real, demo, or a folder of the workspace)."
         ),
     )
     workers: int = Field(
@@ -147,6 +154,13 @@ class Settings(BaseSettings):
         ge=60,
         description="Seconds after which an app kernel with no open page is shut down.",
     )
+    eurostat_api_url: str = Field(
+        default="https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1",
+        description=(
+            "Base URL of Eurostat's SDMX 2.1 dissemination API, used by `workbench data fetch "
+            "eurostat`; point it to a mirror when this machine cannot reach Eurostat."
+        ),
+    )
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
@@ -156,6 +170,28 @@ class Settings(BaseSettings):
             self.data_dir = local if local.is_dir() else PACKAGED_DATA_DIR
         self.data_dir = Path(self.data_dir).expanduser().resolve()
         return self
+
+    def pack_dir(self, name: str | None) -> Path:
+        """Folder of a named data pack: None is the default (``data_dir``), ``real`` and
+        ``demo`` are the packaged packs, anything else a folder inside the workspace.
+
+        Raises:
+            InputError: no such pack.
+        """
+        from workbench.exceptions import InputError
+
+        if name is None:
+            return self.data_dir  # type: ignore[return-value]
+        if (PACKS_DIR / name / "catalog.yaml").is_file() and "/" not in name:
+            return PACKS_DIR / name
+        candidate = (self.home / name).resolve()
+        if candidate.is_relative_to(self.home) and candidate.is_dir():
+            return candidate
+        packaged = sorted(p.name for p in PACKS_DIR.iterdir() if (p / "catalog.yaml").is_file())
+        raise InputError(
+            f"no data pack {name!r}: use one of the packaged packs {packaged} or a folder "
+            f"inside the workspace {self.home}"
+        )
 
     # Derived locations: computed, never configured twice.
     @property

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from workbench.casestudies import SHARED_FIELDS, CaseStudy
 from workbench.data.catalog import DataCatalog
-from workbench.exceptions import InvalidInput, Problem, TemplateNotFound
+from workbench.exceptions import InputError, InvalidInput, Problem, TemplateNotFound
 from workbench.shared_models import load_shared_model
 from workbench.templates import Template, TemplateLibrary
 
@@ -82,9 +82,11 @@ def _region_problems(
     for name in template.region_parameters():
         region = params[name]
         for rel in template.inputs:
-            if not catalog.is_regional(rel):
+            if not catalog.is_regional(rel) or not rel.endswith((".tsv", ".tsv.gz")):
                 continue
             covered = catalog.regions(rel)
+            if catalog.covers(rel, region, covered):
+                continue
             if region not in covered:
                 nuts2 = sorted(code for code in covered if len(code) == 4)
                 problems.append(
@@ -197,15 +199,24 @@ def plan_case(
 def plan_runs(
     cases: Iterable[CaseStudy],
     library: TemplateLibrary,
-    catalog: DataCatalog,
+    catalog: DataCatalog | Callable[[CaseStudy], DataCatalog],
     models_dir: Path,
     kernel_name: str,
 ) -> list[RunSpec]:
-    """Validate and plan all pairs; raise InvalidInput with every problem found."""
+    """Validate and plan all pairs; raise InvalidInput with every problem found.
+
+    ``catalog`` is one data pack for every case, or a function giving each case its pack
+    (a case study may name its own with ``data_pack:``).
+    """
     specs: list[RunSpec] = []
     problems: list[Problem] = []
     for case in cases:
-        case_specs, case_problems = plan_case(case, library, catalog, models_dir, kernel_name)
+        try:
+            pack = catalog if isinstance(catalog, DataCatalog) else catalog(case)
+        except InputError as exc:
+            problems.append(case.problem(("data_pack",), str(exc)))
+            continue
+        case_specs, case_problems = plan_case(case, library, pack, models_dir, kernel_name)
         specs.extend(case_specs)
         problems.extend(case_problems)
     if problems:

@@ -95,6 +95,16 @@ class Workbench:
         """The workspace's data pack."""
         return DataCatalog(self.settings.data_dir)  # type: ignore[arg-type]
 
+    def catalog_for(self, case: CaseStudy) -> DataCatalog:
+        """The data pack a case study runs on (its ``data_pack``, else the default).
+
+        Raises:
+            InputError: the case names a pack that does not exist.
+        """
+        if case.data_pack is None:
+            return self.catalog
+        return DataCatalog(self.settings.pack_dir(case.data_pack))
+
     def close(self) -> None:
         """Release database connections."""
         if "db" in self.__dict__:
@@ -159,7 +169,7 @@ class Workbench:
             specs = plan_runs(
                 cases,
                 self.templates,
-                self.catalog,
+                self.catalog_for,
                 self.settings.shared_models_dir,
                 self.settings.kernel_name,
             )
@@ -199,7 +209,7 @@ class Workbench:
                         f"unknown group {group!r}; use {sorted(TARGET_GROUPS)}",
                     )
                 )
-        names = list(templates) if templates else self.templates.names()
+        names = list(templates) if templates else self._templates_for_pack()
         for name in names:
             self.templates.get(name)
         if problems:
@@ -213,6 +223,18 @@ class Workbench:
             path.parent.rmdir()
             raise
         return path
+
+    def _templates_for_pack(self) -> list[str]:
+        """Templates whose data inputs the default data pack has (the default of ``case new``)."""
+        names = []
+        for name in self.templates.names():
+            try:
+                template = self.templates.get(name)
+            except InvalidInput:
+                continue
+            if all(self.catalog.exists(rel) for rel in template.inputs):
+                names.append(name)
+        return names or self.templates.names()
 
     # -- templates ----------------------------------------------------------------
     def template(self, name: str) -> Template:
@@ -390,3 +412,32 @@ class Workbench:
         raw.update({k: v for k, v in overrides.items() if v is not None})
         source = str(spec_path) if spec_path else "workshop options"
         return self.workshops.create(case_slug=slug, spec=parse_spec(raw, source))
+
+    def fetch_eurostat(
+        self,
+        dataset: str,
+        *,
+        filters: dict[str, list[str]] | None = None,
+        start: int | None = None,
+        end: int | None = None,
+        output: Path | None = None,
+        api_url: str | None = None,
+        progress: bool = False,
+    ) -> Any:
+        """Download a Eurostat dataset as checked SDMX-TSV; returns a ``FetchResult``.
+
+        It goes to ``output``, by default ``<data folder>/eurostat/<dataset>.tsv.gz``, from
+        ``api_url`` (default: the ``eurostat_api_url`` setting).
+        """
+        from workbench.data.fetch import default_output, fetch_eurostat
+
+        target = output or default_output(self.settings.data_dir, dataset)  # type: ignore[arg-type]
+        return fetch_eurostat(
+            dataset,
+            target,
+            base_url=api_url or self.settings.eurostat_api_url,
+            filters=filters,
+            start=start,
+            end=end,
+            progress=progress,
+        )

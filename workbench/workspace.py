@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from workbench.config import PACKAGE_DIR, PACKAGED_DATA_DIR
+from workbench.config import PACKAGE_DIR
 from workbench.exceptions import InputError
 
 SKELETON_PARTS = ("templates", "case_studies", "shared_models")
@@ -29,10 +29,12 @@ def init_workspace(target: Path) -> list[Path]:
     """Create a workspace at ``target`` and return the folders written.
 
     Refuses a folder that already holds any workspace part, so nothing is overwritten.
+    No data is copied: the packaged packs (``real``, ``demo``) are used by name, and a
+    ``data/`` folder the analyst adds becomes the workspace's default pack.
     """
     target = target.expanduser().resolve()
     source = skeleton_root()
-    clashes = [p for p in (*SKELETON_PARTS, "data") if (target / p).exists()]
+    clashes = [p for p in SKELETON_PARTS if (target / p).exists()]
     if clashes:
         raise InputError(f"{target} already has {clashes}; refusing to overwrite a workspace")
     target.mkdir(parents=True, exist_ok=True)
@@ -40,8 +42,6 @@ def init_workspace(target: Path) -> list[Path]:
     for part in SKELETON_PARTS:
         shutil.copytree(source / part, target / part, ignore=_IGNORE)
         written.append(target / part)
-    shutil.copytree(PACKAGED_DATA_DIR, target / "data", ignore=_IGNORE)
-    written.append(target / "data")
     for folder in ("runs", "var"):
         (target / folder).mkdir(exist_ok=True)
     gitignore = target / ".gitignore"

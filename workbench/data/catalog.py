@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from workbench.data.eurostat import geo_codes
+from workbench.exceptions import InputError
 
 
 def sha256_file(path: Path) -> str:
@@ -85,6 +86,24 @@ class DataCatalog:
         if key not in self._geos:
             self._geos[key] = frozenset(geo_codes(self.path(rel)))
         return self._geos[key]
+
+    def covers(self, rel: str, region: str, covered: frozenset[str]) -> bool:
+        """Whether a regional file has data for ``region``: its own code, or, in a file of an
+        older NUTS version, the older code of the same area or of the unit that contained it
+        (through the pack's ``nuts/`` correspondence)."""
+        if region in covered:
+            return True
+        version = self.dataset(rel).get("nuts_version")
+        nuts = self.directory / "nuts"
+        if version is None or int(version) >= 2024 or not (nuts / "correspondence.csv").is_file():
+            return False
+        from workbench.data.nuts import load_correspondence
+
+        try:
+            load_correspondence(str(nuts)).match(region, covered)
+        except InputError:
+            return False
+        return True
 
     def is_synthetic(self, rels: list[str] | tuple[str, ...]) -> bool:
         """True if the pack, or any of the given files, is marked synthetic."""
