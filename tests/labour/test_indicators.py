@@ -122,3 +122,8 @@ def test_classify_occupations_by_hand() -> None:
         classify_occupations(table.drop(columns="vacancies"))
     with pytest.raises(ValueError, match="no jobseekers or no vacancies"):
         classify_occupations(table.assign(vacancies=0))
+
+
+def test_beveridge_without_common_points_is_empty() -> None:
+    # France has no job vacancy statistics in the pack: no point, no crash.
+    assert beveridge(pd.Series([5.0], index=[2010]), pd.Series(dtype=float)).empty

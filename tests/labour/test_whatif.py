@@ -47,5 +47,8 @@ def test_what_if_by_hand() -> None:
     assert worse["jobseekers"] == pytest.approx(800) and worse["vacancies"] == pytest.approx(80)
     assert worse["tightness"] == pytest.approx(0.1)
     assert worse["shortage"] == 0 and worse["surplus"] == 2
-    with pytest.raises(ValueError, match="makes the unemployment rate"):
+    # A change that more than halves the rate is left out, and said so.
+    some = what_if(table, unemployment_rate=3.0, elasticity=-1.0, deltas=(-2.0, 1.0), min_count=1)
+    assert some["change_pp"].tolist() == [1.0] and some.attrs["skipped"] == [-2.0]
+    with pytest.raises(ValueError, match="more than halves"):
         what_if(table, unemployment_rate=1.0, elasticity=-1.0, deltas=(-2.0,))

@@ -154,7 +154,7 @@ def beveridge(unemployment: pd.Series, vacancies: pd.Series) -> pd.DataFrame:
     point moved from the previous one; empty for the first).
     """
     both = pd.concat({"u": unemployment, "v": vacancies}, axis=1).dropna().sort_index()
-    moves = [""]
+    moves = [""] if len(both) else []
     for (u0, v0), (u1, v1) in zip(both.to_numpy()[:-1], both.to_numpy()[1:], strict=True):
         key = (int(np.sign(u1 - u0)), int(np.sign(v1 - v0)))
         moves.append(_MOVES.get(key, "no change on one axis"))

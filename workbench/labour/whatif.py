@@ -76,17 +76,25 @@ def what_if(
     the number of shortage and surplus occupations (``rules`` go to
     :func:`~workbench.labour.indicators.classify_occupations`).
 
+    Changes that would more than halve the rate are outside what a proportional scaling
+    can say and are left out (listed in ``out.attrs["skipped"]``).
+
     Raises:
-        ValueError: a non-positive base rate, or a change that makes the rate non-positive.
+        ValueError: a non-positive base rate, or no change left to show.
     """
     if unemployment_rate <= 0:
         raise ValueError("the base unemployment rate must be positive")
     today = classify_occupations(table, **rules).attrs["overall_tightness"]  # type: ignore[arg-type]
     rows = []
-    for delta in deltas:
+    skipped = [d for d in deltas if unemployment_rate + d < unemployment_rate / 2]
+    kept = [d for d in deltas if d not in skipped]
+    if not kept:
+        raise ValueError(
+            f"every change in {list(deltas)} more than halves the unemployment rate "
+            f"({unemployment_rate:g}%)"
+        )
+    for delta in kept:
         rate = unemployment_rate + delta
-        if rate <= 0:
-            raise ValueError(f"a change of {delta:+g} pp makes the unemployment rate {rate:g}%")
         factor = rate / unemployment_rate
         scenario = table.assign(
             jobseekers=table["jobseekers"].astype(float) * factor,
@@ -105,4 +113,6 @@ def what_if(
                 "surplus": int(counts.get("surplus", 0)),
             }
         )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["skipped"] = skipped
+    return out
