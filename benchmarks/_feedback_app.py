@@ -90,7 +90,7 @@ class AppRun:
 def app_setup(root: Path, db_url: str) -> tuple[Path, dict[str, str]]:
     """Workspace with the demo case run and published on ``db_url``; the server's env."""
     home = root / "ws"
-    init_workspace(home)
+    init_workspace(home, cases=("de21-ict-older-workers", "es61-manufacturing-youth"))
     runtime, config = root / "jupyter-runtime", root / "jupyter-config"
     runtime.mkdir()
     config.mkdir()

@@ -146,6 +146,7 @@ class Serve:
     workshop_id: int
     log: Path
     ready_s: float = 0.0  # start -> pool warm
+    slug: str = SLUG  # the published case study
     _log_fh: Any = field(default=None, repr=False)
 
     def service(self) -> Workbench:
@@ -214,7 +215,7 @@ class Serve:
                 raise RuntimeError(f"workbench serve exited:\n{self.tail()}")
             with contextlib.suppress(OSError, ValueError):
                 health = self.health()
-                if health["ready"].get(NOTEBOOK, 0) >= ready:
+                if health["ready"].get(f"{self.slug}.ipynb", 0) >= ready:
                     return time.monotonic() - start
             time.sleep(0.5)
         raise RuntimeError(f"pool not at {ready} within {timeout:.0f} s: {health}\n{self.tail()}")
@@ -252,8 +253,9 @@ def launch(
     env: dict[str, str] | None = None,
     ready: int | None = None,
     timeout: float = 600.0,
+    slug: str = SLUG,
 ) -> Serve:
-    """In the workspace ``home`` (demo case run, recorded in ``db_url``): publish ES61, open
+    """In the workspace ``home`` (case ``slug`` run, recorded in ``db_url``): publish it, open
     a workshop for ``expected`` participants and start ``workbench serve`` on free ports;
     waits for ``ready`` warm kernels (default ``expected``). Stop it with :meth:`Serve.stop`."""
     runtime = home / "var" / "jupyter-runtime"
@@ -275,8 +277,8 @@ def launch(
     full_env.update(env or {})
     wb = Workbench(Settings(home=home, db_url=db_url, app_port=app_port, lab_port=lab_port))
     try:
-        wb.publish(SLUG)
-        info = wb.create_workshop(SLUG, title="Simulated participants", expected=expected)
+        wb.publish(slug)
+        info = wb.create_workshop(slug, title="Simulated participants", expected=expected)
         wb.workshops.open(info.id)
     finally:
         wb.close()
@@ -299,6 +301,7 @@ def launch(
         token=token,
         workshop_id=info.id,
         log=log,
+        slug=slug,
         _log_fh=fh,
     )
     try:

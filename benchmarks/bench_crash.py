@@ -105,7 +105,7 @@ async def scenario(serve: object, n: int) -> dict:
 
 def run_one(label: str, db_url: str | None, n: int, root: Path) -> dict:
     home = root / label / "ws"
-    init_workspace(home)
+    init_workspace(home, cases=("de21-ict-older-workers", "es61-manufacturing-youth"))
     url = db_url or f"sqlite:///{home / 'var' / 'workbench.sqlite'}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("WORKBENCH_")}
     subprocess.run(

@@ -73,7 +73,7 @@ def main() -> None:
 
     root = args.keep or Path(tempfile.mkdtemp(prefix="wb-bench-"))
     home = root / "ws"
-    init_workspace(home)
+    init_workspace(home, cases=("de21-ict-older-workers", "es61-manufacturing-youth"))
     make_cases(home, args.cases)
     workbench = [str(BIN / "workbench"), "--home", str(home)]
 

@@ -388,7 +388,7 @@ async def measure(
 def setup(root: Path) -> tuple[Path, dict[str, str]]:
     """Workspace with the demo case run and published; the environment of both servers."""
     home = root / "ws"
-    init_workspace(home)
+    init_workspace(home, cases=("de21-ict-older-workers", "es61-manufacturing-youth"))
     runtime, config = root / "jupyter-runtime", root / "jupyter-config"
     runtime.mkdir()
     config.mkdir()  # empty: no user config changes either server's defaults

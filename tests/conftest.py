@@ -1,7 +1,8 @@
 """Shared fixtures.
 
 - ``workspace``: a fresh workspace made by ``workbench init`` in a temp folder
-  (templates, demo case studies, shared models and a copy of the demo data pack).
+  (templates, shared models and the two case studies on the synthetic demo pack,
+  ``DEMO_CASES``; the real-data case studies have their own tests).
 - ``cli``: invokes the real ``workbench`` click command in-process against a workspace;
   returns click's Result. Jupyter runtime files go to a private folder so tests can
   tell whether a kernel was started. Parametrised over the databases: the PostgreSQL
@@ -48,6 +49,8 @@ for _folder in (_TESTS, _TESTS / "participation", _TESTS.parent / "benchmarks"):
         sys.path.insert(0, str(_folder))
 
 PG_URL = os.environ.get("WORKBENCH_TEST_DB_URL")
+#: The example case studies that run on the synthetic demo pack (the offline fixture).
+DEMO_CASES = ("de21-ict-older-workers", "es61-manufacturing-youth")
 #: Reload grace period of the served app server (seconds).
 RELOAD_GRACE_S = 5
 #: The database parameter of the fixtures that run on both databases.
@@ -92,7 +95,7 @@ class Cli:
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     home = tmp_path / "ws"
-    init_workspace(home)
+    init_workspace(home, cases=DEMO_CASES)
     return home
 
 
@@ -226,7 +229,7 @@ def demo_runs(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DemoRuns]:
     home = tmp_path_factory.mktemp("demo") / "ws"
-    init_workspace(home)
+    init_workspace(home, cases=DEMO_CASES)
     databases = _pg_database() if request.param == "postgresql" else _no_database()
     db_url = next(databases)
     base = ["--home", str(home), *(["--db-url", db_url] if db_url else [])]

@@ -118,7 +118,8 @@ def test_case_new_writes_a_valid_skeleton(cli) -> None:
     [
         (["Bad Slug", "--region", "ES51", "--sector", "C"], "not a valid slug"),
         (["ok", "--region", "XX51", "--sector", "C"], "not an EU/EEA country code"),
-        (["ok", "--region", "PT11", "--sector", "C"], "no data for region 'PT11'"),
+        (["ok", "--region", "PT1A", "--sector", "C"], "no data for region 'PT1A'"),
+        (["ok", "--region", "PT1A", "--sector", "C"], "redrawn in NUTS 2024"),
         (["ok", "--region", "ES51", "--sector", "C", "--template", "nope"], "no template"),
         (["ok", "--region", "ES51", "--sector", "C", "--target-group", "cats"], "unknown group"),
     ],

@@ -22,3 +22,12 @@ def test_init_never_overwrites(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="refusing to overwrite"):
         init_workspace(tmp_path)
     assert list((tmp_path / "templates").iterdir()) == []
+
+
+def test_init_can_copy_only_some_examples(tmp_path: Path) -> None:
+    home = tmp_path / "few"
+    init_workspace(home, cases=["es61-manufacturing-youth"])
+    assert [p.name for p in (home / "case_studies").iterdir()] == ["es61-manufacturing-youth"]
+    with pytest.raises(InputError, match="no example case studies \\['nope'\\]"):
+        init_workspace(tmp_path / "other", cases=["nope"])
+    assert not (tmp_path / "other").exists()

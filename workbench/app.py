@@ -9,7 +9,6 @@ It computes nothing; diagnosis and evidence come from the published runs' artefa
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from html import escape
 from typing import Any
@@ -18,6 +17,7 @@ from urllib.parse import parse_qs
 import ipywidgets as w
 from IPython.display import display
 
+from workbench.appsections import attribution_html, diagnosis_html, image_html, synthetic_parts
 from workbench.classifications import STAKEHOLDER_GROUPS
 from workbench.config import Settings
 from workbench.db import Database
@@ -48,10 +48,7 @@ def error_card(message: str) -> w.HTML:
     return card(f'<div role="alert" class="wb-status-error"><p>{escape(message)}</p></div>')
 
 
-def _img(publication_id: int, template: str, name: str, alt: str) -> str:
-    base = os.environ.get("VOILA_BASE_URL", "/")
-    src = f"{base}workbench/artefacts/{publication_id}/{template}/{name}.png"
-    return f'<img src="{escape(src)}" alt="{escape(alt)}" loading="lazy" style="max-width:100%">'
+_img = image_html
 
 
 def _figure(latest: dict[str, Any], key: str, code: str) -> str:
@@ -225,12 +222,23 @@ class StakeholderApp:
                     "The figures below are generated for demonstration and are not "
                     "official statistics.</p>"
                 )
+            elif tables := synthetic_parts(art):
+                parts.append(
+                    '<p class="wb-synthetic" role="note"><strong>Real data, with SYNTHETIC '
+                    "tables.</strong> Figures come from Eurostat and ESCO, except: "
+                    f"{escape('; '.join(tables))}. Those are marked where they appear.</p>"
+                )
         parts.append("</header>")
         return "".join(parts)
 
     def _evidence(self, info: WorkshopInfo) -> list[w.Widget]:
         art = self.artefacts(info.publication_id)
         out: list[w.Widget] = []
+        real = art.get("diagnosis", {})
+        if real.get("json", {}).get("diagnosis"):
+            out.append(
+                card(diagnosis_html(info.publication_id, real["json"]["diagnosis"], real["images"]))
+            )
         diag = art.get("regional_diagnosis", {})
         d = diag.get("json", {}).get("diagnosis")
         if d:
@@ -289,6 +297,8 @@ class StakeholderApp:
                     )
                 )
             out.append(card("".join(html)))
+        if footer := attribution_html(art):
+            out.append(card(footer))
         return out
 
     def _feedback(self, admission: Admission) -> list[w.Widget]:

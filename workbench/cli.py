@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import click
 from pydantic import ValidationError
 
+from workbench.cli_data import data_group
 from workbench.config import Settings
 from workbench.db import current_revision, display_url, head_revision, upgrade
 from workbench.exceptions import InvalidInput, Problem, RunsFailed, WorkbenchError
@@ -88,10 +89,16 @@ def cli(ctx: click.Context, home: Path | None, db_url: str | None) -> None:
 
 @cli.command("init")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--case",
+    "cases",
+    multiple=True,
+    help="Example case study to copy (repeatable). Default: all examples.",
+)
 @handle_errors
-def init_cmd(directory: Path) -> None:
-    """Create a new workspace in DIRECTORY from the packaged templates and demo data."""
-    for path in init_workspace(directory):
+def init_cmd(directory: Path, cases: tuple[str, ...]) -> None:
+    """Create a new workspace in DIRECTORY from the packaged templates and examples."""
+    for path in init_workspace(directory, cases=cases or None):
         click.echo(f"created {path}")
     settings = Settings(home=directory)
     upgrade(settings.database_url)
@@ -851,6 +858,9 @@ def db_current(ctx: click.Context) -> None:
     """Show the database's schema revision."""
     url = _service(ctx).settings.database_url
     click.echo(f"current {current_revision(url)}; head {head_revision()}")
+
+
+cli.add_command(data_group(handle_errors))
 
 
 def main() -> None:

@@ -18,13 +18,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 WORKSPACE_MARKERS = ("case_studies", "templates")
 PACKAGE_DIR = Path(__file__).resolve().parent
 #: The demo data pack shipped with the package (synthetic, see workbench/data/synthetic.py).
-#: Data packs shipped with the package, by name: ``real`` (Eurostat + ESCO) and ``demo``
-#: (synthetic, the offline test fixture). The default stays the demo pack until the
-#: templates that read the real pack land (issue 12); case studies name ``real`` meanwhile.
+#: Data packs shipped with the package, by name: ``real`` (Eurostat + ESCO, the default)
+#: and ``demo`` (synthetic, the offline test fixture).
 PACKS_DIR = PACKAGE_DIR / "data" / "packs"
 REAL_DATA_DIR = PACKS_DIR / "real"
 DEMO_DATA_DIR = PACKS_DIR / "demo"
-PACKAGED_DATA_DIR = DEMO_DATA_DIR
+PACKAGED_DATA_DIR = REAL_DATA_DIR
 
 
 def find_workspace(start: Path | None = None) -> Path:
@@ -62,9 +61,9 @@ class Settings(BaseSettings):
     data_dir: Path | None = Field(
         default=None,
         description=(
-            "Default data pack folder. Default: <home>/data if it exists, else the demo "
-            "pack shipped with the package (synthetic). A case study may name another "
-            "pack with `data_pack:` (real, demo, or a folder of the workspace)."
+            "Default data pack folder. Default: <home>/data if it exists, else the real "
+            "pack shipped with the package (Eurostat and ESCO). A case study may name "
+            "another pack with `data_pack:` (real, demo, or a folder of the workspace)."
         ),
     )
     workers: int = Field(

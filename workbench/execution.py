@@ -160,6 +160,8 @@ def execute_job(job: dict[str, Any]) -> dict[str, Any]:
                 "template_version": job["template_version"],
                 "content_hash": job["content_hash"],
                 "synthetic": job["synthetic"],
+                "data_note": job.get("data_note", ""),
+                "attribution": job.get("attribution", []),
                 "status": outcome["status"],
             }
             nbformat.write(nb, output_nb)

@@ -42,6 +42,8 @@ class RunSpec:
     data_dir: Path
     models_dir: Path
     extra: dict[str, Any] = field(default_factory=dict)
+    data_note: str = ""
+    attribution: tuple[str, ...] = ()
 
     def output_dir(self, runs_dir: Path) -> Path:
         """Where this run's outputs live: runs/<case>/<template>/<hash prefix>/."""
@@ -84,18 +86,9 @@ def _region_problems(
         for rel in template.inputs:
             if not catalog.is_regional(rel) or not rel.endswith((".tsv", ".tsv.gz")):
                 continue
-            covered = catalog.regions(rel)
-            if catalog.covers(rel, region, covered):
-                continue
-            if region not in covered:
-                nuts2 = sorted(code for code in covered if len(code) == 4)
-                problems.append(
-                    case.problem(
-                        _key_path(case, template.name, name),
-                        f"no data for region {region!r} in {rel} (data folder "
-                        f"{catalog.directory}); regions with data: {nuts2}",
-                    )
-                )
+            problem = catalog.coverage_problem(rel, region, catalog.regions(rel))
+            if problem:
+                problems.append(case.problem(_key_path(case, template.name, name), problem))
     return problems
 
 
@@ -142,7 +135,8 @@ def plan_case(
                 Problem(
                     template_source,
                     "metadata.workbench.inputs",
-                    f"data file {rel!r} not found in data folder {catalog.directory}",
+                    f"data file {rel!r} not found in data folder {catalog.directory} "
+                    f"(a case study chooses its pack with `data_pack:`, e.g. demo)",
                 )
             )
         if missing:
@@ -191,6 +185,8 @@ def plan_case(
                 synthetic=catalog.is_synthetic(template.inputs),
                 data_dir=catalog.directory,
                 models_dir=models_dir,
+                data_note=catalog.data_note(template.inputs),
+                attribution=tuple(catalog.attribution(template.inputs)),
             )
         )
     return specs, problems

@@ -28,7 +28,9 @@ from workbench.exceptions import RunNotFound
 
 #: Version of the app notebook layout; part of every publication's bundle hash.
 APP_VERSION = "2"  # 2: the page waits for its request with workbench.preheat
-REQUIRED_TEMPLATE = "evidence_review"
+#: A publication needs at least one of these runs: what the workshop's options come from
+#: (the evidence review's ranking, or the diagnosis's policy links).
+REQUIRED_TEMPLATES = ("evidence_review", "diagnosis")
 
 
 @dataclass(frozen=True)
@@ -101,10 +103,10 @@ def latest_runs(db: Database, case: CaseStudy) -> dict[str, Run]:
 def publish(db: Database, settings: Settings, case: CaseStudy) -> PublishedApp:
     """Build and register the app of ``case`` from its latest successful runs."""
     runs = latest_runs(db, case)
-    if REQUIRED_TEMPLATE not in runs:
+    if not any(name in runs for name in REQUIRED_TEMPLATES):
         raise RunNotFound(
-            f"case study {case.slug!r} has no successful {REQUIRED_TEMPLATE} run: "
-            f"run `workbench run {case.slug}` first"
+            f"case study {case.slug!r} has no successful {' or '.join(REQUIRED_TEMPLATES)} "
+            f"run: run `workbench run {case.slug}` first"
         )
     for name, run in runs.items():
         if not (settings.home / run.output_dir / "artefacts").is_dir():

@@ -104,6 +104,8 @@ def _job(spec: RunSpec, settings: Settings) -> dict[str, Any]:
         "parameters": spec.parameters,
         "content_hash": spec.content_hash,
         "synthetic": spec.synthetic,
+        "data_note": spec.data_note,
+        "attribution": list(spec.attribution),
         "data_dir": str(spec.data_dir),
         "models_dir": str(spec.models_dir),
         "output_dir": str(spec.output_dir(settings.runs_dir)),

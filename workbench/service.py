@@ -36,7 +36,7 @@ from workbench.exceptions import (
 from workbench.participation.feedback import FeedbackService
 from workbench.participation.moderation import ModerationService
 from workbench.participation.privacy import PrivacyService
-from workbench.participation.spec import default_spec, load_spec, parse_spec
+from workbench.participation.spec import default_spec, diagnosis_spec, load_spec, parse_spec
 from workbench.participation.workshops import WorkshopInfo, WorkshopService
 from workbench.planning import RunSpec, plan_runs
 from workbench.publish import PublishedApp, load_artefacts, publish, published_apps
@@ -381,7 +381,8 @@ class Workbench:
         """A draft workshop on a published case study.
 
         Options, criteria and statements come from ``spec_path`` or, by default, from the
-        programmes the case's evidence review ranked.
+        programmes the case's evidence review ranked (or, for a case with only a
+        labour-market diagnosis, the programme types with what its data point to).
         """
         case = self.case(slug)
         if spec_path is not None:
@@ -395,13 +396,22 @@ class Workbench:
                 )
             artefacts = load_artefacts(self.db, self.settings, pub.id or 0)
             evidence = artefacts.get("evidence_review", {}).get("json", {}).get("evidence", {})
-            region = evidence.get("region", {}).get("name", case.region)
-            raw = default_spec(
-                title=title or f"Co-design workshop: {case.title}",
-                evidence=evidence,
-                region_name=region,
-                target_groups=list(case.target_groups),
-            )
+            diagnosis = artefacts.get("diagnosis", {}).get("json", {}).get("diagnosis", {})
+            if not evidence and diagnosis:
+                raw = diagnosis_spec(
+                    title=title or f"Co-design workshop: {case.title}",
+                    diagnosis=diagnosis,
+                    region_name=diagnosis.get("region", {}).get("name", case.region),
+                    target_groups=list(case.target_groups),
+                )
+            else:
+                region = evidence.get("region", {}).get("name", case.region)
+                raw = default_spec(
+                    title=title or f"Co-design workshop: {case.title}",
+                    evidence=evidence,
+                    region_name=region,
+                    target_groups=list(case.target_groups),
+                )
         overrides = {
             "title": title,
             "expected_participants": expected,

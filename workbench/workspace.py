@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 from workbench.config import PACKAGE_DIR
@@ -25,8 +26,10 @@ def skeleton_root() -> Path:
     return PACKAGE_DIR.parent
 
 
-def init_workspace(target: Path) -> list[Path]:
+def init_workspace(target: Path, cases: Sequence[str] | None = None) -> list[Path]:
     """Create a workspace at ``target`` and return the folders written.
+
+    ``cases`` limits the example case studies copied (default: all of them).
 
     Refuses a folder that already holds any workspace part, so nothing is overwritten.
     No data is copied: the packaged packs (``real``, ``demo``) are used by name, and a
@@ -37,10 +40,24 @@ def init_workspace(target: Path) -> list[Path]:
     clashes = [p for p in SKELETON_PARTS if (target / p).exists()]
     if clashes:
         raise InputError(f"{target} already has {clashes}; refusing to overwrite a workspace")
+    available = sorted(p.parent.name for p in (source / "case_studies").glob("*/case.yaml"))
+    unknown = sorted(set(cases or ()) - set(available))
+    if unknown:
+        raise InputError(f"no example case studies {unknown}; available: {available}")
     target.mkdir(parents=True, exist_ok=True)
     written = []
     for part in SKELETON_PARTS:
-        shutil.copytree(source / part, target / part, ignore=_IGNORE)
+        ignore = _IGNORE
+        if part == "case_studies" and cases is not None:
+            keep = set(cases)
+
+            def ignore(folder: str, names: list[str], _keep: set[str] = keep) -> set[str]:
+                skipped = _IGNORE(folder, names)
+                if Path(folder) == source / "case_studies":
+                    skipped |= {n for n in names if n in available and n not in _keep}
+                return skipped
+
+        shutil.copytree(source / part, target / part, ignore=ignore)
         written.append(target / part)
     for folder in ("runs", "var"):
         (target / folder).mkdir(exist_ok=True)

@@ -127,3 +127,13 @@ def test_classify_occupations_by_hand() -> None:
 def test_beveridge_without_common_points_is_empty() -> None:
     # France has no job vacancy statistics in the pack: no point, no crash.
     assert beveridge(pd.Series([5.0], index=[2010]), pd.Series(dtype=float)).empty
+
+
+def test_cycle_phase_uses_the_trend_when_the_rate_is_flat() -> None:
+    # Falling for years, then flat for the last 6 periods (change 0 < 0.2 pp): the trend
+    # still falls, and the rate sits above it.
+    values = pd.Series([10.0 - 0.2 * i for i in range(24)] + [5.4] * 7)
+    cycle = cycle_phase(values, window=6, lamb=1600.0)
+    assert cycle.change == 0.0 and cycle.trend_change < 0
+    assert cycle.phase in ("recovery", "expansion")
+    assert "was flat" in cycle.basis and "trend falling" in cycle.basis

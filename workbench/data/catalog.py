@@ -87,23 +87,51 @@ class DataCatalog:
             self._geos[key] = frozenset(geo_codes(self.path(rel)))
         return self._geos[key]
 
-    def covers(self, rel: str, region: str, covered: frozenset[str]) -> bool:
-        """Whether a regional file has data for ``region``: its own code, or, in a file of an
-        older NUTS version, the older code of the same area or of the unit that contained it
-        (through the pack's ``nuts/`` correspondence)."""
+    def coverage_problem(self, rel: str, region: str, covered: frozenset[str]) -> str | None:
+        """Why a regional file has no data for ``region`` (None when it has).
+
+        In a file of an older NUTS version, the older code of the same area, or of the unit
+        that contained the region, counts (through the pack's ``nuts/`` correspondence).
+        """
         if region in covered:
-            return True
+            return None
+        where = f"{rel} (data folder {self.directory})"
         version = self.dataset(rel).get("nuts_version")
         nuts = self.directory / "nuts"
-        if version is None or int(version) >= 2024 or not (nuts / "correspondence.csv").is_file():
-            return False
-        from workbench.data.nuts import load_correspondence
+        if version is not None and int(version) < 2024 and (nuts / "correspondence.csv").is_file():
+            from workbench.data.nuts import load_correspondence
 
-        try:
-            load_correspondence(str(nuts)).match(region, covered)
-        except InputError:
-            return False
-        return True
+            try:
+                load_correspondence(str(nuts)).match(region, covered)
+            except InputError as exc:
+                return f"no data for region {region!r} in {where}: {exc}"
+            return None
+        same_country = sorted(c for c in covered if len(c) == 4 and c[:2] == region[:2])
+        hint = (
+            f"regions of {region[:2]} with data: {same_country}"
+            if same_country
+            else f"the file has no NUTS-2 region of {region[:2]}"
+        )
+        return f"no data for region {region!r} in {where}; {hint}"
+
+    def data_note(self, rels: list[str] | tuple[str, ...]) -> str:
+        """One line for reports: synthetic pack, real data with synthetic tables, or real."""
+        if self.meta.get("synthetic"):
+            return "SYNTHETIC demo data"
+        fake = [
+            str(self.dataset(r).get("title", r)) for r in rels if self.dataset(r).get("synthetic")
+        ]
+        if fake:
+            return "Real data, with SYNTHETIC tables: " + "; ".join(fake)
+        return "Real data"
+
+    def attribution(self, rels: list[str] | tuple[str, ...]) -> list[str]:
+        """The attribution texts the licences of the given files ask for (unique)."""
+        texts = self.meta.get("attribution") or {}
+        keys = dict.fromkeys(self.dataset(r).get("attribution") for r in rels)
+        return [
+            " ".join(str(texts[k]).split()) for k in keys if isinstance(texts, dict) and k in texts
+        ]
 
     def is_synthetic(self, rels: list[str] | tuple[str, ...]) -> bool:
         """True if the pack, or any of the given files, is marked synthetic."""

@@ -183,7 +183,7 @@ def diagnose(
     notes: list[str] = []
     series = unemployment_series(data, region)
     notes.extend(series.attrs.get("notes", []))
-    notes.extend(sorted({n for n in series["note"] if n}))
+    notes.extend(sorted({f"Unemployment 1999-2013: {n}" for n in series["note"] if n}))
     hist = series[(series["series"] == "region") & (series["year"] <= 2013)]
     if len(hist) >= 3:
         trend, trend_of = linear_trend(hist.set_index("year")["value"]), f"{region} 1999-2013"

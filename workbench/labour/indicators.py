@@ -179,22 +179,39 @@ class Cycle:
     window: int
     trend: float  # Hodrick-Prescott trend at the last period
     gap: float  # rate minus trend (pp)
+    trend_change: float = 0.0  # change of the trend over ``window`` periods (pp)
+    flat: float = 0.2  # a change smaller than this (pp) counts as flat
 
     @property
     def basis(self) -> str:
         """The rule applied, with its figures."""
-        move = "rose" if self.change > 0 else "fell" if self.change < 0 else "did not move"
         side = "above" if self.gap > 0 else "at or below"
+        if abs(self.change) < self.flat:
+            way = "rising" if self.trend_change > 0 else "falling"
+            move = (
+                f"was flat ({self.change:+.1f} pp) over the {self.window} periods to "
+                f"{self.period}, its trend {way} ({self.trend_change:+.2f} pp),"
+            )
+        else:
+            verb = "rose" if self.change > 0 else "fell"
+            move = (
+                f"{verb} by {abs(self.change):.1f} pp over the {self.window} periods to "
+                f"{self.period}"
+            )
         return (
-            f"unemployment {move} by {abs(self.change):.1f} pp over the {self.window} periods to "
-            f"{self.period} and is {side} its Hodrick-Prescott trend "
+            f"unemployment {move} and is {side} its Hodrick-Prescott trend "
             f"({self.rate:.1f}% vs {self.trend:.1f}%)"
         )
 
 
-def cycle_phase(series: pd.Series, *, window: int = 12, lamb: float = 129600.0) -> Cycle:
+def cycle_phase(
+    series: pd.Series, *, window: int = 12, lamb: float = 129600.0, flat: float = 0.2
+) -> Cycle:
     """Cycle phase from an unemployment-rate series (monthly: ``window=12``, ``lamb=129600``;
     annual: ``window=1``, ``lamb=100``), using statsmodels' Hodrick-Prescott filter.
+
+    A change smaller than ``flat`` pp counts as no move; the direction of the HP trend
+    then decides whether unemployment is rising or falling.
 
     Raises:
         ValueError: too short a series (fewer than ``2 x window + 3`` observations).
@@ -209,7 +226,8 @@ def cycle_phase(series: pd.Series, *, window: int = 12, lamb: float = 129600.0) 
     change = float(s.iloc[-1] - s.iloc[-1 - window])
     level = float(trend[-1])
     gap = rate - level
-    rising = change > 0
+    trend_change = float(trend[-1] - trend[-1 - window])
+    rising = change > 0 if abs(change) >= flat else trend_change > 0
     above = gap > 0
     phase = {
         (False, True): "recovery",
@@ -225,6 +243,8 @@ def cycle_phase(series: pd.Series, *, window: int = 12, lamb: float = 129600.0) 
         window=window,
         trend=level,
         gap=gap,
+        trend_change=trend_change,
+        flat=flat,
     )
 
 

@@ -49,7 +49,7 @@ def bridge(
     *,
     k: int = 3,
     max_sources: int = 10,
-    min_similarity: float = 0.2,
+    min_similarity: float = 0.3,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Transitions from the largest surplus groups to shortage groups, and their skill gaps.
 

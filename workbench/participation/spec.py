@@ -172,3 +172,56 @@ def default_spec(
         "criteria": DEFAULT_CRITERIA,
         "statements": statements,
     }
+
+
+#: Programme types (Card, Kluve & Weber) a diagnosis-only workshop asks about.
+DIAGNOSIS_OPTIONS: dict[str, str] = {
+    "training": "Training",
+    "job_search_assistance": "Job search assistance",
+    "private_employment_subsidy": "Private-sector employment subsidy",
+    "public_employment": "Public-sector employment",
+    "mobility_support": "Mobility support",
+}
+
+
+def diagnosis_spec(
+    *, title: str, diagnosis: dict[str, Any], region_name: str, target_groups: list[str]
+) -> dict[str, Any]:
+    """A spec from a labour-market diagnosis when the case has no evidence ranking yet.
+
+    The options are the main programme types; each says whether the region's data point
+    to it (a skill gap, a matching friction, a regional mismatch) and why. The diagnosis
+    does not rank them: the participants do.
+    """
+    links = {str(link["programme_type"]): link for link in diagnosis.get("policy_links", [])}
+    options = []
+    for key, label in DIAGNOSIS_OPTIONS.items():
+        link = links.get(key)
+        if key == "mobility_support" and link is None:
+            continue
+        description = (
+            f"The regional data point to it: {link['reason']}"
+            if link
+            else "The regional data give no specific signal for it; weigh it on its merits."
+        )
+        options.append({"key": key, "label": label, "description": description[:300]})
+    groups = ", ".join(g.replace("_", " ") for g in target_groups) or "the target groups"
+    first = next(iter(links), None)
+    statements = [
+        f"{DIAGNOSIS_OPTIONS[first]} should be the first priority in {region_name}."
+        if first
+        else f"Employers in {region_name} should co-design the programmes.",
+        f"Jobseekers in surplus occupations in {region_name} can learn the skills that "
+        "shortage occupations need.",
+        f"Programmes for {groups} need personal case managers, not only courses.",
+        "Results of each programme should be published every year.",
+        "Subsidised jobs crowd out regular hiring.",
+        "Moving to another region for work should be supported financially.",
+    ]
+    return {
+        "title": title,
+        "scale": 5,
+        "options": options,
+        "criteria": DEFAULT_CRITERIA,
+        "statements": statements,
+    }

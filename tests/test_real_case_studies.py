@@ -1,0 +1,136 @@
+"""The five real-data case studies, end to end: run, report, publish, workshop, app in Chromium.
+
+They run once (SQLite; the database-dependent paths are covered on both databases by the
+demo-pack tests) through the real CLI on real kernels, on the real Eurostat + ESCO pack.
+Screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import _axe
+import _serve
+import pytest
+from click.testing import CliRunner
+
+from workbench.cli import cli as workbench_cli
+from workbench.config import REAL_DATA_DIR, Settings
+from workbench.context import RegionContext
+from workbench.data.labourdata import LabourData
+from workbench.labour.regional import region_context
+from workbench.service import Workbench
+from workbench.workspace import init_workspace
+
+pytestmark = pytest.mark.databases("sqlite")
+
+#: slug -> (region, the unemployment class its 2025 rate implies; see tests/labour/test_regional.py)
+CASES = {
+    "es61-andalucia-jobs": ("ES61", "high"),
+    "fr10-ile-de-france-services": ("FR10", "high"),
+    "pl22-slaskie-transition": ("PL22", "low"),
+    "el42-notio-aigaio-tourism": ("EL42", "high"),
+    "de21-oberbayern-ict": ("DE21", "low"),
+}
+
+
+@pytest.fixture(scope="module")
+def real_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    home = tmp_path_factory.mktemp("real") / "ws"
+    init_workspace(home, cases=list(CASES))
+    result = CliRunner().invoke(
+        workbench_cli,
+        ["--home", str(home), "run", "--all", "--workers", "2", "--no-progress"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "5 run(s): 5 completed, 0 cached, 0 failed" in result.output
+    yield home
+
+
+def _run_dir(home: Path, slug: str) -> Path:
+    (folder,) = (home / "runs" / slug / "diagnosis").iterdir()
+    return folder
+
+
+@pytest.mark.parametrize("slug", sorted(CASES))
+def test_each_case_study_has_its_diagnosis(real_runs: Path, slug: str) -> None:
+    region, unemployment = CASES[slug]
+    folder = _run_dir(real_runs, slug)
+    art = folder / "artefacts"
+    d = json.loads((art / "diagnosis.json").read_text(encoding="utf-8"))
+    assert d["region"]["code"] == region
+    assert d["context"]["unemployment"] == unemployment
+    # The context artefact is the one the pack implies, and round-trips.
+    context = RegionContext.from_dict(json.loads((art / "context.json").read_text()))
+    assert context == region_context(LabourData(REAL_DATA_DIR), region)
+    # Attribution as the licences ask, and the synthetic table named.
+    assert any(a.startswith("Source: Eurostat") for a in d["attribution"])
+    assert any("This service uses the ESCO classification" in a for a in d["attribution"])
+    assert any("[SYNTHETIC]" in p for p in d["synthetic_parts"])
+    assert d["occupations"]["synthetic"] is True
+    for png in ("unemployment", "tightness"):
+        assert (art / f"{png}.png").stat().st_size > 10_000
+    # The report opens offline: no script from a CDN; plotly.js is next to it.
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    srcs = re.findall(r'<script[^>]+src="([^"]+)"', html)
+    assert srcs and set(srcs) == {"plotly.min.js"}
+    assert (folder / "plotly.min.js").stat().st_size > 1_000_000
+    assert "Real data, with SYNTHETIC tables" in html
+    assert "This service uses the ESCO classification of the European Commission" in html
+    assert "Eurostat is not responsible for this use" in html
+
+
+def test_transitions_go_from_surplus_to_shortage(real_runs: Path) -> None:
+    art = _run_dir(real_runs, "es61-andalucia-jobs") / "artefacts"
+    d = json.loads((art / "diagnosis.json").read_text(encoding="utf-8"))
+    shortage = {row["isco"] for row in d["occupations"]["shortage"]}
+    assert d["transitions"], "Andalucía's table has surplus and shortage groups"
+    for move in d["transitions"]:
+        assert move["similarity"] >= 0.3
+        assert len(move["skills_to_learn"]) == min(8, move["n_missing_essential"])
+    assert {m["target"] for m in d["transitions"]} & shortage or len(shortage) == 10
+
+
+def test_workshop_on_a_diagnosis_and_its_app_in_chromium(real_runs: Path, browser) -> None:  # type: ignore[no-untyped-def]
+    db_url = Settings(home=real_runs).database_url
+    serve = _serve.launch(real_runs, db_url, expected=1, slug="es61-andalucia-jobs")
+    try:
+        wb = Workbench(Settings(home=real_runs, db_url=db_url))
+        try:
+            info = wb.workshops.get(serve.workshop_id)
+        finally:
+            wb.close()
+        keys = [o["key"] for o in info.options]
+        assert keys[:4] == [
+            "training", "job_search_assistance", "private_employment_subsidy", "public_employment",
+        ]  # fmt: skip
+        descriptions = {o["key"]: o["description"] for o in info.options}
+        assert descriptions["training"].startswith("The regional data point to it")
+        assert "no specific signal" in descriptions["public_employment"]
+
+        (link,) = serve.links(1)
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        try:
+            page.goto(link, timeout=120_000)
+            page.get_by_text("What the data point to").wait_for(timeout=120_000)
+            text = page.inner_text("body")
+            assert "1. The region: Andalucía (ES61)" in text
+            assert "Real data, with SYNTHETIC tables" in text
+            assert "This service uses the ESCO classification of the European Commission" in text
+            assert "From surplus to shortage occupations" in text
+            images = page.eval_on_selector_all(
+                "img[src*='/workbench/artefacts/']",
+                "els => els.map(e => [e.getAttribute('alt'), e.complete && e.naturalWidth])",
+            )
+            assert len(images) >= 3 and all(width for _alt, width in images), images
+            _axe.ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(_axe.ARTIFACTS / "app-real-diagnosis.png"), full_page=True)
+            _axe.check_axe(page, "app-real-diagnosis")
+        finally:
+            page.close()
+    finally:
+        serve.stop()

@@ -1,0 +1,124 @@
+"""Sections of the stakeholder app built from a ``diagnosis`` run's artefacts.
+
+Pure functions: a parsed ``diagnosis.json`` in, escaped HTML out. The app shows what the
+run computed (it never recomputes) and says, next to each part, whether its numbers are
+real (with the source the licence asks to name) or synthetic.
+"""
+
+from __future__ import annotations
+
+import os
+from html import escape
+from typing import Any
+
+__all__ = ["attribution_html", "diagnosis_html", "image_html", "synthetic_parts"]
+
+_PROGRAMMES = {
+    "training": "Training",
+    "job_search_assistance": "Job search assistance",
+    "mobility_support": "Mobility support",
+}
+_IMAGES = {
+    "unemployment": "Unemployment rate over time: the region, its country and the EU-27",
+    "beveridge": "Beveridge curve: job vacancy rate against unemployment rate, by year",
+    "transitions": "From surplus to shortage occupations, by skill similarity (synthetic counts)",
+    "tightness": "Vacancies per jobseeker by occupation group and region (synthetic)",
+}
+
+
+def image_html(publication_id: int, template: str, name: str, alt: str) -> str:
+    """An ``<img>`` of a run's PNG artefact, served by the app server."""
+    base = os.environ.get("VOILA_BASE_URL", "/")
+    src = f"{base}workbench/artefacts/{publication_id}/{template}/{name}.png"
+    return f'<img src="{escape(src)}" alt="{escape(alt)}" loading="lazy" style="max-width:100%">'
+
+
+def _programme(key: str) -> str:
+    return _PROGRAMMES.get(key, key.replace("_", " "))
+
+
+def _pct(entry: dict[str, Any] | None) -> str:
+    if not entry or entry.get("value") is None:
+        return "not published"
+    flag = f" ({escape(str(entry['flags']))})" if entry.get("flags") else ""
+    return f"{float(entry['value']):.1f}%{flag}"
+
+
+def synthetic_parts(artefacts: dict[str, Any]) -> list[str]:
+    """Names of the synthetic tables any run of the publication used."""
+    parts: list[str] = []
+    for entry in artefacts.values():
+        for doc in (entry.get("json") or {}).values():
+            if isinstance(doc, dict):
+                parts.extend(str(p) for p in doc.get("synthetic_parts") or [])
+    return list(dict.fromkeys(parts))
+
+
+def attribution_html(artefacts: dict[str, Any]) -> str:
+    """The attribution lines the data licences ask for ("" when none)."""
+    lines: list[str] = []
+    for entry in artefacts.values():
+        for doc in (entry.get("json") or {}).values():
+            if isinstance(doc, dict):
+                lines.extend(str(a) for a in doc.get("attribution") or [])
+    if not lines:
+        return ""
+    items = "".join(f"<li>{escape(a)}</li>" for a in dict.fromkeys(lines))
+    return f'<footer class="wb-muted wb-attribution"><h2>Data sources</h2><ul>{items}</ul></footer>'
+
+
+def diagnosis_html(publication_id: int, d: dict[str, Any], images: dict[str, str]) -> str:
+    """The diagnosis section: figures, context, shortages, transitions and policy links."""
+    region = d["region"]
+    latest = d.get("latest", {})
+    ctx = d.get("context", {})
+    html = [
+        f"<h2>1. The region: {escape(str(region['name']))} ({escape(str(region['code']))})</h2>",
+        '<p class="wb-muted">Real data: Eurostat and ESCO. Occupation counts: SYNTHETIC.</p>',
+        "<ul>",
+        f"<li>Unemployment rate: <strong>{_pct(latest.get('unemployment_rate'))}</strong> "
+        f"(EU-27 {_pct(latest.get('eu_unemployment_rate'))})</li>",
+        f"<li>Young people 15-29: <strong>{_pct(latest.get('youth_unemployment_rate'))}</strong>"
+        f" (EU-27 {_pct(latest.get('eu_youth_unemployment_rate'))})</li>",
+        f"<li>Long-term unemployed (12+ months): "
+        f"<strong>{_pct(latest.get('long_term_share'))}</strong> of the unemployed "
+        f"(EU-27 {_pct(latest.get('eu_long_term_share'))})</li>",
+        f"<li>Context: <strong>{escape(str(ctx.get('unemployment', '?')))} unemployment</strong>,"
+        f" <strong>{escape(str(ctx.get('skill_level', '?')))}-skilled jobs</strong>, labour "
+        f"market in <strong>{escape(str(ctx.get('cycle_phase', '?')))}</strong></li>",
+        "</ul>",
+    ]
+    for name in ("unemployment", "beveridge"):
+        if name in images:
+            html.append(image_html(publication_id, "diagnosis", name, _IMAGES[name]))
+    moves = d.get("transitions") or []
+    if moves:
+        rows = "".join(
+            f"<tr><td>{escape(str(m['from']))}</td><td>{escape(str(m['to']))}</td>"
+            f'<td class="wb-num">{float(m["similarity"]):.2f}</td>'
+            f"<td>{escape('; '.join(m.get('skills_to_learn', [])[:4])) or '–'}</td></tr>"
+            for m in moves
+            if m.get("rank") == 1
+        )
+        html += [
+            "<h3>Who could fill the jobs employers cannot fill?</h3>",
+            '<p class="wb-synthetic" role="note">Surplus and shortage occupations come from a '
+            "SYNTHETIC jobseekers table; the skills are real ESCO skills.</p>",
+            '<table class="wb-table"><caption>From surplus to shortage occupations</caption>'
+            '<thead><tr><th scope="col">From</th><th scope="col">To</th>'
+            '<th scope="col">Skill similarity</th><th scope="col">Skills to learn</th></tr>'
+            f"</thead><tbody>{rows}</tbody></table>",
+        ]
+        if "transitions" in images:
+            html.append(
+                image_html(publication_id, "diagnosis", "transitions", _IMAGES["transitions"])
+            )
+    links = d.get("policy_links") or []
+    if links:
+        items = "".join(
+            f"<li><strong>{escape(_programme(str(link['programme_type'])))}</strong>: "
+            f"{escape(str(link['reason']))}</li>"
+            for link in links
+        )
+        html.append(f"<h3>What the data point to</h3><ul>{items}</ul>")
+    return "".join(html)
