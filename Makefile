@@ -1,6 +1,6 @@
 # Two entry points on a fresh Debian machine with Python 3.11 and make:
-#   make demo   bootstrap .venv, run the demo case studies, publish their apps, open a demo
-#               workshop and start `workbench serve` (prints the URLs; Ctrl-C stops it)
+#   make demo   bootstrap .venv, run the example case studies, publish their apps, open a
+#               workshop on the real Andalucía case and start `workbench serve` (prints the URLs)
 #   make test   bootstrap .venv (and Debian's chromium for the browser tests), run all tests
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -38,10 +38,10 @@ demo: venv
 	@echo "== Reports (open in a browser; they work offline) =="
 	@find runs -name 'report.html' -not -path '*/.*' | sort | sed 's|^|  $(CURDIR)/|'
 	@echo
-	$(BIN)/workbench publish es61-manufacturing-youth
-	$(BIN)/workbench publish de21-ict-older-workers
+	@for slug in $$($(BIN)/workbench case list --json | $(BIN)/python -c 'import json,sys; print(" ".join(c["slug"] for c in json.load(sys.stdin)))'); do \
+	  $(BIN)/workbench publish $$slug || exit 1; done
 	@if [ "$$($(BIN)/workbench workshop list --state open --json | $(BIN)/python -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 0 ]; then \
-	  $(BIN)/workbench workshop create es61-manufacturing-youth --title "Demo workshop: Andalucía youth and manufacturing" \
+	  $(BIN)/workbench workshop create es61-andalucia-jobs --title "Demo workshop: Andalucía, young and long-term unemployed people (real data)" \
 	    --expected 6 --mix employment_service=1 --mix employers=2 --mix unions=1 \
 	    --mix training_providers=1 --mix ngos=1 --open --links 3; \
 	else echo "a workshop is already open: make more links with 'workbench workshop links ID --count N'"; fi

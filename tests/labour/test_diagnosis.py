@@ -25,8 +25,8 @@ def test_diagnosis_of_real_regions(parts, region: str, sector: str) -> None:  # 
     assert d.context.region == region
     assert d.latest["unemployment_rate"]["value"] == d.context.unemployment_rate
     # Occupations: every PES row of the region is classified, counts add up.
-    pes = data.csv("pes_table")
-    rows = pes[pes["region"] == d.occupations_code]
+    pes = data.pes_table()
+    rows = pes[(pes["region"] == d.occupations_code) & (pes["period"] == "2015")]
     assert len(d.occupations) == len(rows)
     assert d.occupations["jobseekers"].sum() == rows["jobseekers"].astype(int).sum()
     assert set(d.occupations["status"]) <= {"shortage", "surplus", "balanced", "small"}

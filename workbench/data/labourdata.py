@@ -88,6 +88,20 @@ class LabourData:
         """NUTS correspondence and region names of the pack."""
         return load_correspondence(str(Path(self.directory) / "nuts"))
 
+    def pes_table(self) -> pd.DataFrame:
+        """The PES jobseekers x vacancies table, validated (:func:`read_pes_table`; cached)."""
+        key = "pes_table:validated"
+        if key not in self._frames:
+            from workbench.data.pes import read_pes_table
+
+            path = self.path("pes_table")
+            if not path.is_file():
+                raise FileNotFoundError(
+                    f"the data pack {self.directory} has no {FILES['pes_table']}"
+                )
+            self._frames[key] = read_pes_table(path)
+        return self._frames[key]
+
     def csv(self, role: str) -> pd.DataFrame:
         """A CSV dataset of the pack as strings (cached)."""
         if role not in self._frames:

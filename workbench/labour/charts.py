@@ -27,6 +27,7 @@ __all__ = [
     "png_unemployment",
     "sankey_figure",
     "scenario_figure",
+    "sector_figure",
     "unemployment_figure",
 ]
 
@@ -123,6 +124,36 @@ def beveridge_figure(d: Diagnosis) -> Any:
     return fig
 
 
+def sector_figure(d: Diagnosis) -> Any:
+    """Interactive bar chart: vacancies per unemployed person by sector."""
+    import plotly.graph_objects as go
+
+    t = d.sector_tightness
+    synthetic = t.attrs.get("kind") == "synthetic"
+    colors = ["#e07a1f" if g == d.sector_group else "#12355b" for g in t["nace_group"]]
+    fig = go.Figure(
+        go.Bar(
+            x=t["nace_group"],
+            y=t["tightness"],
+            marker_color=colors,
+            customdata=t[["vacancies", "employment_ths", "vacancy_rate"]].to_numpy(),
+            hovertemplate="%{x}: %{y:.3f} vacancies per unemployed person<br>"
+            "vacancies %{customdata[0]:,.0f}; employment %{customdata[1]:,.1f} thousand; "
+            "vacancy rate %{customdata[2]:.2f}%<extra></extra>",
+        )
+    )
+    label = "SYNTHETIC vacancies" if synthetic else "real vacancies (Eurostat jvs_a_nace2)"
+    fig.update_layout(
+        title=f"Tightness by sector, {t.attrs.get('code', d.region)} {t.attrs.get('year', '')}"
+        f" ({label}; employment and unemployment: Eurostat)",
+        xaxis_title="NACE group (focus sector in orange)",
+        yaxis_title="vacancies per unemployed person",
+        height=400,
+        annotations=[_stamp_annotation()] if synthetic else [],
+    )
+    return fig
+
+
 def heatmap_figure(d: Diagnosis) -> Any:
     """Interactive tightness heatmap: ISCO major group x region of the country (SYNTHETIC)."""
     import plotly.graph_objects as go
@@ -140,19 +171,21 @@ def heatmap_figure(d: Diagnosis) -> Any:
     )
     fig.update_layout(
         title=f"Tightness by occupation and region, {d.region[:2]} [SYNTHETIC PES table]",
-        height=460,
-        annotations=[_stamp_annotation()],
+        height=500,
+        yaxis={"autorange": "reversed"},
+        margin={"b": 130},
+        annotations=[_stamp_annotation(-0.32)],
     )
     return fig
 
 
-def _stamp_annotation() -> dict[str, Any]:
+def _stamp_annotation(y: float = -0.12) -> dict[str, Any]:
     return {
         "text": SYNTHETIC_STAMP,
         "xref": "paper",
         "yref": "paper",
         "x": 1,
-        "y": -0.12,
+        "y": y,
         "showarrow": False,
         "font": {"color": "#b00020", "size": 12},
         "xanchor": "right",
@@ -203,14 +236,17 @@ def scenario_figure(d: Diagnosis) -> Any:
     import plotly.graph_objects as go
 
     s = d.scenarios
+    labels = [
+        f"{c:+g} pp ({r:.1f}%)" for c, r in zip(s["change_pp"], s["unemployment_rate"], strict=True)
+    ]
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=s["change_pp"], y=s["shortage"], name="shortage occupations"))
-    fig.add_trace(go.Bar(x=s["change_pp"], y=s["surplus"], name="surplus occupations"))
+    fig.add_trace(go.Bar(x=labels, y=s["shortage"], name="shortage occupations"))
+    fig.add_trace(go.Bar(x=labels, y=s["surplus"], name="surplus occupations"))
     fig.update_layout(
         barmode="group",
         title="What if unemployment moves? (Beveridge elasticity from real data; "
         "occupation counts SYNTHETIC)",
-        xaxis_title="change of the unemployment rate (percentage points)",
+        xaxis_title="change of the unemployment rate (percentage points; the rate it gives)",
         yaxis_title="ISCO unit groups",
         height=400,
         annotations=[_stamp_annotation()],

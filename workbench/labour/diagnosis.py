@@ -29,6 +29,7 @@ from workbench.labour.regional import (
     sector_employment,
     unemployment_series,
 )
+from workbench.labour.sectors import sector_tightness
 from workbench.labour.shortages import bridge, occupation_status, policy_links, regional_mismatch
 from workbench.labour.whatif import Elasticity, beveridge_elasticity, what_if
 
@@ -56,6 +57,7 @@ class Diagnosis:
     trend_of: str
     latest: dict[str, dict[str, object]]
     sectors: pd.DataFrame
+    sector_tightness: pd.DataFrame
     beveridge: pd.DataFrame
     beveridge_of: str
     cycle: Cycle
@@ -134,17 +136,16 @@ def _beveridge(data: LabourData, country: str) -> tuple[pd.DataFrame, pd.DataFra
 
 def _occupations(
     data: LabourData, esco: Esco, region: str, **rules: float
-) -> tuple[pd.DataFrame, pd.DataFrame, str, list[str]]:
-    pes = data.csv("pes_table")
+) -> tuple[pd.DataFrame, pd.DataFrame, str, str, list[str]]:
+    pes = data.pes_table()
     notes = []
     code = data.nuts.match(region, set(pes["region"])).code
     if code != region:
         notes.append(f"PES table: {region} is read as {code}")
-    counts = pes.assign(
-        jobseekers=pd.to_numeric(pes["jobseekers"]),
-        vacancies=pd.to_numeric(pes["vacancies"]),
-    )
-    country = counts[counts["region"].str[:2] == region[:2]]
+    country = pes[pes["region"].str[:2] == region[:2]]
+    period = str(country[country["region"] == code]["period"].max())
+    country = country[country["period"] == period]
+    notes.append(f"PES table: period {period}")
     mine = country[country["region"] == code][["isco", "jobseekers", "vacancies"]]
     status = occupation_status(mine.reset_index(drop=True), **rules)  # type: ignore[arg-type]
     occ = esco.occupations.sort_values("label")
@@ -154,7 +155,7 @@ def _occupations(
     heat = major.groupby(["major", "region"])[["jobseekers", "vacancies"]].sum()
     heat["tightness"] = heat["vacancies"] / heat["jobseekers"].where(heat["jobseekers"] > 0)
     heatmap = heat["tightness"].unstack("region")
-    return status, heatmap, code, notes
+    return status, heatmap, code, period, notes
 
 
 def diagnose(
@@ -210,19 +211,17 @@ def diagnose(
     group = SECTION_GROUP[sector]
     sectors, sector_notes = _sectors(data, region, group)
     notes.extend(sector_notes)
+    by_sector = sector_tightness(data, region)
     curve, points = _beveridge(data, region[:2])
     cycle, _source = cycle_of(data, region[:2])
     rules = {"shortage_ratio": shortage_ratio, "surplus_ratio": surplus_ratio,
              "min_count": min_count}  # fmt: skip
-    status, heatmap, code, occ_notes = _occupations(data, esco, region, **rules)
+    status, heatmap, code, period, occ_notes = _occupations(data, esco, region, **rules)
     notes.extend(occ_notes)
     groups = group_matrix(skill_matrix(esco), level=4)
     moves, gaps = bridge(status, groups, k=transitions_per_source)
-    pes = data.csv("pes_table")
-    country_table = pes[pes["region"].str[:2] == region[:2]].assign(
-        jobseekers=lambda f: pd.to_numeric(f["jobseekers"]),
-        vacancies=lambda f: pd.to_numeric(f["vacancies"]),
-    )
+    pes = data.pes_table()
+    country_table = pes[(pes["region"].str[:2] == region[:2]) & (pes["period"] == period)]
     mismatch = regional_mismatch(country_table, code, status, **rules)
     links = policy_links(status, moves, gaps, mismatch)
     try:
@@ -241,8 +240,16 @@ def diagnose(
     )
     roles = [
         "unemployment_2025", "long_term_2025", "unemployment_history", "unemployment_annual",
-        "unemployment_monthly", "employment_nace", "vacancies", "esco_occupations", "pes_table",
+        "unemployment_monthly", "employment_nace", "unemployed_persons", "vacancies",
+        "esco_occupations", "pes_table",
     ]  # fmt: skip
+    if by_sector.attrs["kind"] == "synthetic":
+        roles.append("regional_vacancies")
+    elif by_sector.attrs["kind"] == "none":
+        notes.append(
+            f"Vacancies by sector: Eurostat's job vacancy statistics in the pack have no "
+            f"counts for {region[:2]}, so sector tightness cannot be shown"
+        )
     return Diagnosis(
         region=region,
         name=context.name,
@@ -254,6 +261,7 @@ def diagnose(
         trend_of=trend_of,
         latest=latest,
         sectors=sectors,
+        sector_tightness=by_sector,
         beveridge=curve,
         beveridge_of=(
             f"{region[:2]} (national: {FILES['vacancies']}, {FILES['unemployment_annual']})"

@@ -143,6 +143,16 @@ def policy_links(
     ``n_people`` counts the jobseekers concerned (an upper bound: people are counted once
     per link, not per transition).
     """
+    examples = (
+        status.set_index(status["isco"].astype(str))["examples"]
+        if "examples" in status.columns
+        else pd.Series(dtype=str)
+    )
+
+    def name(isco: object) -> str:
+        first = str(examples.get(str(isco), "")).split(";")[0].strip()
+        return f"{isco} ({first})" if first else str(isco)
+
     rows: list[dict[str, object]] = []
     wide = moves[moves["n_missing_essential"] > small_gap]
     if not wide.empty:
@@ -186,7 +196,8 @@ def policy_links(
                 "reason": "matching friction: " + "; ".join(parts),
                 "n_people": people,
                 "detail": ", ".join(
-                    [*close["target"].astype(str).unique()[:3], *crowded["isco"].astype(str)[:3]]
+                    name(c)
+                    for c in [*close["target"].astype(str).unique()[:3], *crowded["isco"][:3]]
                 ),
             }
         )
@@ -199,8 +210,8 @@ def policy_links(
                     "in other regions of the country"
                 ),
                 "n_people": int(mismatch["jobseekers"].sum()),
-                "detail": ", ".join(
-                    f"{r.isco} (short in {', '.join(r.shortage_regions[:3])})"
+                "detail": "; ".join(
+                    f"{name(r.isco)}: short in {', '.join(r.shortage_regions[:3])}"
                     for r in mismatch.head(3).itertuples()
                 ),
             }
