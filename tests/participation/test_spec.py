@@ -192,3 +192,31 @@ def test_load_spec_duplicate_option_keys_reports_key_path_and_line(tmp_path: Pat
     assert "duplicate" in problem.message
     assert problem.key.startswith("options")
     assert problem.line is not None
+
+
+def test_diagnosis_spec_says_what_the_data_point_to() -> None:
+    from workbench.participation.spec import diagnosis_spec
+
+    diagnosis = {
+        "policy_links": [
+            {"programme_type": "mobility_support", "reason": "3 groups short elsewhere"},
+            {"programme_type": "training", "reason": "skill gaps of 12 per move"},
+        ]
+    }
+    raw = diagnosis_spec(
+        title="T", diagnosis=diagnosis, region_name="Andalucía", target_groups=["youth"]
+    )
+    spec = parse_spec(raw, "diagnosis")
+    keys = [o.key for o in spec.options]
+    assert keys == [
+        "training", "job_search_assistance", "private_employment_subsidy", "public_employment",
+        "mobility_support",
+    ]  # fmt: skip
+    by_key = {o.key: o.description for o in spec.options}
+    assert by_key["training"] == "The regional data point to it: skill gaps of 12 per move"
+    assert "no specific signal" in by_key["public_employment"]
+    assert spec.statements[0] == "Mobility support should be the first priority in Andalucía."
+    # Without a mobility link the option is left out; without any link, no priority claim.
+    bare = diagnosis_spec(title="T", diagnosis={}, region_name="X", target_groups=[])
+    assert "mobility_support" not in [o["key"] for o in bare["options"]]
+    assert bare["statements"][0] == "Employers in X should co-design the programmes."

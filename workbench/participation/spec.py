@@ -165,6 +165,10 @@ def default_spec(
         "Subsidised jobs crowd out regular hiring.",
         "The evidence from other countries applies to our region.",
     ]
+    return _spec(title, options, statements)
+
+
+def _spec(title: str, options: list[dict[str, str]], statements: list[str]) -> dict[str, Any]:
     return {
         "title": title,
         "scale": 5,
@@ -218,10 +222,4 @@ def diagnosis_spec(
         "Subsidised jobs crowd out regular hiring.",
         "Moving to another region for work should be supported financially.",
     ]
-    return {
-        "title": title,
-        "scale": 5,
-        "options": options,
-        "criteria": DEFAULT_CRITERIA,
-        "statements": statements,
-    }
+    return _spec(title, options, statements)

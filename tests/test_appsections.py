@@ -1,0 +1,55 @@
+"""The app's diagnosis section: escaped, labelled, and silent about what it does not have."""
+
+from __future__ import annotations
+
+from workbench.appsections import attribution_html, diagnosis_html, synthetic_parts
+
+
+def _diagnosis(**extra: object) -> dict[str, object]:
+    return {
+        "region": {"code": "ES61", "name": "Andalucía <script>"},
+        "latest": {
+            "unemployment_rate": {"value": 15.2, "flags": "d", "year": "2025"},
+            "eu_unemployment_rate": {"value": 6.0, "flags": "", "year": "2025"},
+        },
+        "context": {"unemployment": "high", "skill_level": "low", "cycle_phase": "expansion"},
+        **extra,
+    }
+
+
+def test_diagnosis_section_is_escaped_and_labelled() -> None:
+    html = diagnosis_html(7, _diagnosis(), images={"unemployment": "unemployment.png"})
+    assert "Andalucía &lt;script&gt;" in html and "<script>" not in html
+    assert "15.2% (d)" in html and "EU-27 6.0%" in html
+    assert "Young people 15-29: <strong>not published</strong>" in html
+    assert "/workbench/artefacts/7/diagnosis/unemployment.png" in html
+    assert "beveridge.png" not in html  # no such image: nothing drawn
+    assert "What the data point to" not in html  # no links: no heading
+
+
+def test_transitions_and_links() -> None:
+    d = _diagnosis(
+        transitions=[
+            {"from": "9312 <b>", "to": "7123 ceiling installer", "similarity": 0.4, "rank": 1,
+             "skills_to_learn": ["apply wall coating", "clean"]},
+            {"from": "x", "to": "y", "similarity": 0.3, "rank": 2, "skills_to_learn": []},
+        ],
+        policy_links=[{"programme_type": "training", "reason": "gaps & more"}],
+    )  # fmt: skip
+    html = diagnosis_html(1, d, images={})
+    assert "9312 &lt;b&gt;" in html and "apply wall coating; clean" in html
+    assert "<td>x</td>" not in html  # only each source's best move is listed
+    assert "<strong>Training</strong>: gaps &amp; more" in html
+    assert "SYNTHETIC jobseekers table" in html
+
+
+def test_synthetic_parts_and_attribution_collect_unique_lines() -> None:
+    art = {
+        "diagnosis": {"json": {"diagnosis": {"synthetic_parts": ["PES [SYNTHETIC]"],
+                                             "attribution": ["Source: Eurostat", "ESCO <x>"]}}},
+        "other": {"json": {"x": {"attribution": ["Source: Eurostat"]}}},
+    }  # fmt: skip
+    assert synthetic_parts(art) == ["PES [SYNTHETIC]"]
+    footer = attribution_html(art)
+    assert footer.count("Source: Eurostat") == 1 and "ESCO &lt;x&gt;" in footer
+    assert attribution_html({"evidence_review": {"json": {"evidence": {}}}}) == ""
