@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,6 +109,11 @@ def test_workshop_on_a_diagnosis_and_its_app_in_chromium(real_runs: Path, browse
         assert keys[:4] == [
             "training", "job_search_assistance", "private_employment_subsidy", "public_employment",
         ]  # fmt: skip
+        # The gallery says what the data are: real, with a synthetic table.
+        with urllib.request.urlopen(serve.app_url) as resp:
+            gallery = resp.read().decode("utf-8")
+        assert "REAL DATA · SOME SYNTHETIC TABLES" in gallery
+        assert "SYNTHETIC DEMO DATA" not in gallery
         descriptions = {o["key"]: o["description"] for o in info.options}
         assert descriptions["training"].startswith("The regional data point to it")
         assert "no specific signal" in descriptions["public_employment"]

@@ -341,6 +341,7 @@ class AppServer(Voila):
                     "published_at": app.published_at.strftime("%Y-%m-%d %H:%M UTC"),
                     "bundle_hash": app.bundle_hash,
                     "synthetic": app.synthetic_data,
+                    "data_label": app.data_label,
                 }
             )
         return out

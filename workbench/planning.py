@@ -38,7 +38,7 @@ class RunSpec:
     inputs: dict[str, str]
     model_versions: dict[str, str]
     content_hash: str
-    synthetic: bool
+    synthetic: bool  # built only on synthetic data (the demo pack); partly: see data_note
     data_dir: Path
     models_dir: Path
     extra: dict[str, Any] = field(default_factory=dict)
@@ -182,7 +182,7 @@ def plan_case(
                 content_hash=content_hash(
                     template_bytes, params, inputs, fingerprints, kernel_name
                 ),
-                synthetic=catalog.is_synthetic(template.inputs),
+                synthetic=catalog.is_demo(template.inputs),
                 data_dir=catalog.directory,
                 models_dir=models_dir,
                 data_note=catalog.data_note(template.inputs),

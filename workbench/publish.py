@@ -46,6 +46,16 @@ class PublishedApp:
     template_versions: dict[str, str]
     synthetic_data: bool
     published_at: datetime
+    data_note: str = ""
+
+    @property
+    def data_label(self) -> str:
+        """Badge text: SYNTHETIC DEMO DATA, REAL DATA, or real with some synthetic tables."""
+        if self.synthetic_data:
+            return "SYNTHETIC DEMO DATA"
+        if "SYNTHETIC" in self.data_note:
+            return "REAL DATA · SOME SYNTHETIC TABLES"
+        return "REAL DATA" if self.data_note else ""
 
     @classmethod
     def of(cls, pub: Publication) -> PublishedApp:
@@ -61,6 +71,7 @@ class PublishedApp:
             template_versions=dict(pub.template_versions),
             synthetic_data=pub.synthetic_data,
             published_at=pub.published_at,
+            data_note=pub.data_note,
         )
 
 
@@ -136,6 +147,9 @@ def publish(db: Database, settings: Settings, case: CaseStudy) -> PublishedApp:
             bundle_hash=bundle,
             app_version=APP_VERSION,
             synthetic_data=any(run.synthetic_data for run in runs.values()),
+            data_note="; ".join(dict.fromkeys(r.data_note for r in runs.values() if r.data_note))[
+                :500
+            ],
         )
         return PublishedApp.of(pub)
 

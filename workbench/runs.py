@@ -91,6 +91,7 @@ def _spec_fields(spec: RunSpec) -> dict[str, Any]:
         "inputs": spec.inputs,
         "model_versions": spec.model_versions,
         "synthetic_data": spec.synthetic,
+        "data_note": spec.data_note[:500],
     }
 
 

@@ -133,6 +133,12 @@ class DataCatalog:
             " ".join(str(texts[k]).split()) for k in keys if isinstance(texts, dict) and k in texts
         ]
 
+    def is_demo(self, rels: list[str] | tuple[str, ...]) -> bool:
+        """True if the pack is synthetic, or every given file is (nothing real behind it)."""
+        return bool(self.meta.get("synthetic")) or (
+            bool(rels) and all(bool(self.dataset(rel).get("synthetic")) for rel in rels)
+        )
+
     def is_synthetic(self, rels: list[str] | tuple[str, ...]) -> bool:
         """True if the pack, or any of the given files, is marked synthetic."""
         return bool(self.meta.get("synthetic")) or any(

@@ -99,6 +99,8 @@ class Run(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     traceback: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     synthetic_data: bool = False
+    #: what the run's data are: "Real data", "Real data, with SYNTHETIC tables: …", …
+    data_note: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
 
 
 # -- publishing and workshops --------------------------------------------------------
@@ -123,6 +125,8 @@ class Publication(SQLModel, table=True):
     bundle_hash: str = Field(index=True, max_length=64)
     app_version: str = Field(max_length=32)
     synthetic_data: bool = False
+    #: the runs' data notes, joined (see ``Run.data_note``)
+    data_note: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
     published_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )

@@ -53,6 +53,7 @@ class WorkshopSummary:
     log: list[LogEntry] = field(default_factory=list)
     synthetic: bool = False
     analysis: Any = None
+    data_note: str = ""
 
     def minutes_section(self, name: str) -> Iterator[str]:
         """The HTML parts of one section of the minutes (figures as ``<img>`` with alt text)."""
@@ -107,6 +108,8 @@ class WorkshopSummary:
                 "<p><strong>SYNTHETIC DEMO DATA.</strong> The evidence shown to participants "
                 "was built on generated demonstration data, not official statistics.</p>"
             )
+        elif self.data_note:
+            lines.append(f"<p><strong>Data.</strong> {escape(self.data_note)}</p>")
         return "".join(lines)
 
 
@@ -196,6 +199,7 @@ def summarise(
         queue=wb.moderation.queue(workshop_id),
         log=wb.moderation.log(workshop_id),
         synthetic=_synthetic(wb, info),
+        data_note=_data_note(wb, info),
     )
     png, alt, text = participation_figures(info, part)
     summary.figures["participation"], summary.html["missing"] = png, text
@@ -220,6 +224,13 @@ def _synthetic(wb: Any, info: WorkshopInfo) -> bool:
         if app.id == info.publication_id:
             return bool(app.synthetic_data)
     return False
+
+
+def _data_note(wb: Any, info: WorkshopInfo) -> str:
+    for app in wb.apps():
+        if app.id == info.publication_id:
+            return str(app.data_note)
+    return ""
 
 
 def _comments_html(queue: list[ModerationItem], info: WorkshopInfo) -> str:
