@@ -103,3 +103,38 @@ def test_unemployment_series_joins_vintages(data: LabourData) -> None:
     assert region[region["geo"] == "PL12"]["year"].min() == 1999
     assert region[region["geo"] == "PL12"]["note"].iloc[0].startswith("older files only have")
     assert set(series["series"]) == {"region", "country", "EU"}
+
+
+def _monthly(country: str) -> list[float]:
+    """The country's seasonally adjusted monthly rates, parsed by hand (une_rt_m)."""
+    import gzip
+
+    path = REAL_DATA_DIR / "eurostat" / "une_rt_m__2016-01_2024-12__tristimuli.tsv.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        fh.readline()
+        for line in fh:
+            key, *cells = line.rstrip("\n").split("\t")
+            if key == f"M,SA,TOTAL,PC_ACT,T,{country}":
+                return [float(c.split()[0]) for c in cells if not c.startswith(":")]
+    raise AssertionError(country)
+
+
+@pytest.mark.parametrize("region", sorted(REGIONS))
+def test_cycle_direction_follows_the_real_monthly_rate(data: LabourData, region: str) -> None:
+    rates = _monthly(region[:2])
+    change = rates[-1] - rates[-13]
+    context = region_context(data, region)
+    assert f"{abs(change):.1f} pp" in context.cycle_basis or "flat" in context.cycle_basis
+    if change >= 0.2:
+        assert context.cycle_phase in ("slowdown", "downturn")
+    elif change <= -0.2:
+        assert context.cycle_phase in ("expansion", "recovery")
+
+
+@pytest.mark.parametrize("region", sorted(REGIONS))
+def test_skill_level_follows_the_derived_share(data: LabourData, region: str) -> None:
+    context = region_context(data, region)
+    share = skill_share(data, region)
+    assert context.high_skill_share == pytest.approx(share.region_share, abs=0.01)
+    expected = "high" if share.region_share >= share.eu_share else "low"
+    assert context.skill_level == expected
