@@ -156,6 +156,7 @@ def test_answer_given_during_a_slow_flush_is_not_overwritten(env: Env) -> None:
         submitter.submit("rating", _rating(i))
     assert submitter.waiting
     assert in_flush.wait(RATE_WINDOW_S + 3), "the timer never flushed"
+    assert submitter.waiting, "a flush in progress still counts as waiting"
     final = submitter.submit("rating", _rating(19))  # the participant changes their mind
     assert final.status in ("saved", "waiting")
     _wait(lambda: not submitter.waiting and len(flushed) >= 1, 5, "the flush")

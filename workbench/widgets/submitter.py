@@ -63,6 +63,7 @@ class Submitter:
         self._sending = threading.Lock()
         self._pending: dict[str, tuple[dict[str, Any], str]] = {}
         self._timer: Any = None
+        self._flushing = False
 
     def submit(self, kind: str, payload: dict[str, Any]) -> Outcome:
         """Send new answers now, or keep them for later if the participant is rate-limited."""
@@ -79,18 +80,23 @@ class Submitter:
         with self._sending:
             with self._lock:
                 self._timer = None
+                self._flushing = True
                 pending, self._pending = self._pending, {}
-            outcomes = [
-                self._attempt(kind, payload, key) for kind, (payload, key) in pending.items()
-            ]
+            try:
+                outcomes = [
+                    self._attempt(kind, payload, key) for kind, (payload, key) in pending.items()
+                ]
+            finally:
+                with self._lock:
+                    self._flushing = False
         for outcome in outcomes:
             self._on_outcome(outcome)
         return outcomes
 
     @property
     def waiting(self) -> bool:
-        """True while answers are held back by the rate limit."""
-        return self._timer is not None
+        """True while answers are held back by the rate limit or being sent after it."""
+        return self._timer is not None or self._flushing
 
     def _attempt(self, kind: str, payload: dict[str, Any], key: str) -> Outcome:
         for attempt in range(self._retries + 1):
