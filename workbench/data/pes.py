@@ -35,10 +35,6 @@ partial is returned: :class:`PesTableError` carries all problems.
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +44,15 @@ import numpy as np
 import pandas as pd
 
 from workbench.classifications import nuts_problem
-from workbench.exceptions import InvalidInput, Problem
+from workbench.data.tables import (
+    ProblemList,
+    RawTable,
+    header_names,
+    raw_from_frame,
+    read_raw,
+    table_error,
+)
+from workbench.exceptions import InvalidInput
 
 __all__ = [
     "COUNT_COLUMNS",
@@ -81,157 +85,15 @@ class PesTableError(InvalidInput, ValueError):
     """A PES table failed validation; ``problems`` lists every bad row and field found."""
 
 
-@dataclass
-class _Raw:
-    """Cells of a table as text (``None`` = no cell), with where each row came from."""
-
-    source: str
-    header: list[str]
-    header_line: int | None
-    rows: list[list[str | None]]
-    lines: list[int | None]  # file line / sheet row, or None for frames
-    labels: list[str]  # "" for files, "index 3: " for frames
+def _fail(source: str, message: str, line: int | None = None, key: str = "") -> InvalidInput:
+    return table_error(PesTableError, source, message, line, key)
 
 
-class _Problems:
-    """Collects problems sorted by row, then column order."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.items: list[tuple[int, int, Problem]] = []
-
-    def add(self, order: int, col: int, key: str, message: str, line: int | None) -> None:
-        self.items.append((order, col, Problem(self.source, key, message, line)))
-
-    def raise_if_any(self) -> None:
-        if not self.items:
-            return
-        ordered = [p for _, _, p in sorted(self.items, key=lambda t: (t[0], t[1]))]
-        if len(ordered) > MAX_PROBLEMS:
-            rest = len(ordered) - MAX_PROBLEMS
-            ordered = [
-                *ordered[:MAX_PROBLEMS],
-                Problem(self.source, "", f"... and {rest} more problems not listed"),
-            ]
-        raise PesTableError(ordered)
-
-
-def _fail(source: str, message: str, line: int | None = None, key: str = "") -> PesTableError:
-    return PesTableError([Problem(source, key, message, line)])
+def _problems(source: str) -> ProblemList:
+    return ProblemList(source, PesTableError, MAX_PROBLEMS)
 
 
 # ---------------------------------------------------------------- reading files
-
-
-def _source_name(source: str | Path | IO[Any]) -> str:
-    if isinstance(source, str | Path):
-        return str(source)
-    return str(getattr(source, "name", "<stream>"))
-
-
-def _read_bytes(source: str | Path | IO[Any], name: str) -> bytes | str:
-    if isinstance(source, str | Path):
-        try:
-            return Path(source).read_bytes()
-        except OSError as exc:
-            raise _fail(name, f"cannot read the file: {exc.strerror or exc}") from None
-    data = source.read()
-    if not isinstance(data, bytes | str):
-        raise _fail(name, f"the stream gave {type(data).__name__}, expected bytes or text")
-    return data
-
-
-def _decode(data: bytes, name: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise _fail(
-            name,
-            f"not UTF-8 text (byte {data[exc.start]:#04x}); save the CSV as UTF-8",
-            line,
-        ) from None
-
-
-def _delimiter(text: str) -> str:
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
-    if "," in first:
-        return ","
-    return ";" if ";" in first else "\t" if "\t" in first else ","
-
-
-def _parse_csv(text: str, name: str) -> _Raw:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    header: list[str] | None = None
-    header_line: int | None = None
-    rows: list[list[str | None]] = []
-    lines: list[int | None] = []
-    start = 1
-    try:
-        for record in reader:
-            line, start = start, reader.line_num + 1
-            if not any(cell.strip() for cell in record):
-                continue
-            if header is None:
-                header, header_line = record, line
-            else:
-                rows.append(list(record))
-                lines.append(line)
-    except csv.Error as exc:
-        raise _fail(name, f"malformed CSV: {exc}", start) from None
-    if header is None:
-        raise _fail(name, "empty file: expected a header row with " + ", ".join(REQUIRED_COLUMNS))
-    return _Raw(name, header, header_line, rows, lines, [""] * len(rows))
-
-
-def _cell_text(value: object) -> str | None:
-    """Text of one cell as a user would read it; ``None`` when the cell is empty."""
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, bool | np.bool_):
-        return "true" if value else "false"
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    if isinstance(value, float | np.floating):
-        if np.isnan(value):
-            return None
-        return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)
-    return str(value)
-
-
-def _parse_xlsx(data: bytes, name: str, sheet: str | None) -> _Raw:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for damaged files
-        raise _fail(name, f"not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
-    try:
-        if sheet is None:
-            ws = book.worksheets[0]
-        elif sheet in book.sheetnames:
-            ws = book[sheet]
-        else:
-            raise _fail(name, f"no sheet {sheet!r}; the workbook has {book.sheetnames}")
-        where = f"{name}[{ws.title}]"
-        header: list[str] | None = None
-        header_line: int | None = None
-        rows: list[list[str | None]] = []
-        lines: list[int | None] = []
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = [_cell_text(v) for v in values]
-            if not any(c is not None and c.strip() for c in cells):
-                continue
-            if header is None:
-                header, header_line = [c or "" for c in cells], number
-            else:
-                rows.append(cells)
-                lines.append(number)
-    finally:
-        book.close()
-    if header is None:
-        raise _fail(where, "empty sheet: expected a header row with " + ", ".join(REQUIRED_COLUMNS))
-    return _Raw(where, header, header_line, rows, lines, [""] * len(rows))
 
 
 def read_pes_table(source: str | Path | IO[Any], sheet: str | None = None) -> pd.DataFrame:
@@ -244,38 +106,16 @@ def read_pes_table(source: str | Path | IO[Any], sheet: str | None = None) -> pd
     Raises:
         PesTableError: listing every problem found, each with its line/row and column.
     """
-    name = _source_name(source)
-    data = _read_bytes(source, name)
-    if isinstance(data, bytes):
-        if data.startswith(b"PK\x03\x04"):
-            return _validated(_parse_xlsx(data, name, sheet))
-        if data.startswith(b"\xd0\xcf\x11\xe0"):
-            raise _fail(name, "old Excel .xls files are not supported: save as .xlsx or CSV")
-        if data.startswith(b"\x1f\x8b"):
-            try:
-                data = gzip.decompress(data)
-            except (OSError, EOFError, zlib.error) as exc:
-                raise _fail(name, f"damaged gzip file: {exc}") from None
-        data = _decode(data, name)
-    if sheet is not None:
-        raise _fail(name, f"sheet {sheet!r} given but the file is CSV, not XLSX")
-    return _validated(_parse_csv(data.removeprefix("\ufeff"), name))
+    raw = read_raw(source, sheet, error=PesTableError, expected=REQUIRED_COLUMNS, allow_gzip=True)
+    return _validated(raw)
 
 
 # ---------------------------------------------------------------- validation
 
 
-def _header_columns(raw: _Raw, problems: _Problems) -> list[str]:
+def _header_columns(raw: RawTable, problems: ProblemList) -> list[str]:
     """Normalised column names; records problems with the header itself."""
-    names = [h.strip().lower() for h in raw.header]
-    width = len(names)
-    while (
-        width
-        and not names[width - 1]
-        and all(len(r) < width or not (r[width - 1] or "").strip() for r in raw.rows)
-    ):
-        width -= 1  # trailing separators after the last column
-    names = names[:width]
+    names = header_names(raw)
     seen: dict[str, int] = {}
     for i, col in enumerate(names):
         if not col:
@@ -292,7 +132,7 @@ def _header_columns(raw: _Raw, problems: _Problems) -> list[str]:
     return names
 
 
-def _cells(raw: _Raw, names: list[str], problems: _Problems) -> pd.DataFrame:
+def _cells(raw: RawTable, names: list[str], problems: ProblemList) -> pd.DataFrame:
     """Rows as a frame of text (documented columns stripped); reports ragged rows."""
     width = len(names)
     fixed: list[list[str | None]] = []
@@ -317,8 +157,8 @@ def _cells(raw: _Raw, names: list[str], problems: _Problems) -> pd.DataFrame:
 
 
 def _report(
-    raw: _Raw,
-    problems: _Problems,
+    raw: RawTable,
+    problems: ProblemList,
     mask: pd.Series,
     col: str,
     col_no: int,
@@ -329,7 +169,7 @@ def _report(
         problems.add(int(pos), col_no, col, raw.labels[pos] + text(int(pos)), raw.lines[pos])
 
 
-def _where(raw: _Raw, pos: int) -> str:
+def _where(raw: RawTable, pos: int) -> str:
     line = raw.lines[pos]
     return f"line {line}" if line is not None else raw.labels[pos].removesuffix(": ")
 
@@ -338,8 +178,8 @@ def _where(raw: _Raw, pos: int) -> str:
 class _Check:
     """State shared by the column checks of one table."""
 
-    raw: _Raw
-    problems: _Problems
+    raw: RawTable
+    problems: ProblemList
     order: dict[str, int]
     text: dict[str, pd.Series]  # stripped cell text, "" when blank
     blank: dict[str, pd.Series]
@@ -438,8 +278,8 @@ def _check_duplicates(chk: _Check) -> None:
     )
 
 
-def _validated(raw: _Raw) -> pd.DataFrame:
-    problems = _Problems(raw.source)
+def _validated(raw: RawTable) -> pd.DataFrame:
+    problems = _problems(raw.source)
     names = _header_columns(raw, problems)
     if not raw.rows:
         problems.add(0, 0, "", "the table has a header but no data rows", raw.header_line)
@@ -486,13 +326,7 @@ def validate_pes_frame(df: pd.DataFrame, source: str = "<frame>") -> pd.DataFram
     """
     if not isinstance(df, pd.DataFrame):
         raise _fail(source, f"expected a pandas DataFrame, got {type(df).__name__}")
-    header = [str(c) for c in df.columns]
-    rows: list[list[str | None]] = [
-        [_cell_text(v) or "" for v in row] for row in df.itertuples(index=False, name=None)
-    ]
-    labels = [f"index {label!r}: " for label in df.index]
-    raw = _Raw(source, header, None, rows, [None] * len(rows), labels)
-    return _validated(raw)
+    return _validated(raw_from_frame(df, source, blank=""))
 
 
 # ---------------------------------------------------------------- ISCO roll-up
@@ -516,7 +350,7 @@ def aggregate_isco(df: pd.DataFrame, level: int) -> pd.DataFrame:
     source = "aggregate_isco input"
     frame = validate_pes_frame(df, source)
     lengths = frame["isco"].str.len()
-    problems = _Problems(source)
+    problems = _problems(source)
     for pos in np.flatnonzero((lengths < level).to_numpy()):
         code = frame["isco"].iat[pos]
         message = f"index {df.index[pos]!r}: code {code} is too short to roll up to {level} digits"

@@ -27,13 +27,20 @@ import io
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-import numpy as np
 import pandas as pd
 
+from workbench.data.tables import (
+    ProblemList,
+    RawTable,
+    cell_text,
+    header_names,
+    raw_from_frame,
+    read_raw,
+    table_error,
+)
 from workbench.evidence.schema import (
     COLUMN_NAMES,
     COLUMNS,
@@ -43,7 +50,7 @@ from workbench.evidence.schema import (
     REQUIRED_COLUMNS,
     Column,
 )
-from workbench.exceptions import InvalidInput, Problem
+from workbench.exceptions import InvalidInput
 
 __all__ = [
     "EVIDENCE_PATH",
@@ -76,161 +83,13 @@ class EvidenceError(InvalidInput, ValueError):
     """An evidence table failed validation; ``problems`` lists every bad row and field."""
 
 
-def _fail(source: str, message: str, line: int | None = None, key: str = "") -> EvidenceError:
-    return EvidenceError([Problem(source, key, message, line)])
+def _fail(source: str, message: str, line: int | None = None, key: str = "") -> InvalidInput:
+    return table_error(EvidenceError, source, message, line, key)
 
 
-class _Problems:
-    """Collects problems, sorted by row and then column order when raised."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.items: list[tuple[int, int, Problem]] = []
-
-    def add(self, order: int, col: str, message: str, line: int | None) -> None:
-        rank = COLUMN_NAMES.index(col) if col in COLUMN_NAMES else len(COLUMN_NAMES)
-        self.items.append((order, rank, Problem(self.source, col, message, line)))
-
-    def raise_if_any(self) -> None:
-        if not self.items:
-            return
-        ordered = [p for _, _, p in sorted(self.items, key=lambda t: (t[0], t[1]))]
-        if len(ordered) > MAX_PROBLEMS:
-            rest = len(ordered) - MAX_PROBLEMS
-            ordered = [
-                *ordered[:MAX_PROBLEMS],
-                Problem(self.source, "", f"... and {rest} more problems not listed"),
-            ]
-        raise EvidenceError(ordered)
-
-
-@dataclass
-class _Raw:
-    """Cells of a table as text (``None`` = no cell), with where each row came from."""
-
-    source: str
-    header: list[str]
-    header_line: int | None
-    rows: list[list[str | None]]
-    lines: list[int | None] = field(default_factory=list)  # file line / sheet row
-    labels: list[str] = field(default_factory=list)  # "" for files, "index 3: " for frames
-
-
-# ---------------------------------------------------------------- reading files
-
-
-def _source_name(source: str | Path | IO[Any]) -> str:
-    if isinstance(source, str | Path):
-        return str(source)
-    return str(getattr(source, "name", "<stream>"))
-
-
-def _read_bytes(source: str | Path | IO[Any], name: str) -> bytes | str:
-    if isinstance(source, str | Path):
-        try:
-            return Path(source).read_bytes()
-        except OSError as exc:
-            raise _fail(name, f"cannot read the file: {exc.strerror or exc}") from None
-    data = source.read()
-    if not isinstance(data, bytes | str):
-        raise _fail(name, f"the stream gave {type(data).__name__}, expected bytes or text")
-    return data
-
-
-def _decode(data: bytes, name: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise _fail(
-            name, f"not UTF-8 text (byte {data[exc.start]:#04x}); save the CSV as UTF-8", line
-        ) from None
-
-
-def _delimiter(text: str) -> str:
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
-    if "," in first:
-        return ","
-    return ";" if ";" in first else "\t" if "\t" in first else ","
-
-
-def _parse_csv(text: str, name: str) -> _Raw:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
-    header: list[str] | None = None
-    header_line: int | None = None
-    rows: list[list[str | None]] = []
-    lines: list[int | None] = []
-    start = 1
-    try:
-        for record in reader:
-            line, start = start, reader.line_num + 1
-            if not any(cell.strip() for cell in record):
-                continue
-            if header is None:
-                header, header_line = record, line
-            else:
-                rows.append(list(record))
-                lines.append(line)
-    except csv.Error as exc:
-        raise _fail(name, f"malformed CSV: {exc}", start) from None
-    if header is None:
-        raise _fail(name, "empty file: expected a header row with " + ", ".join(REQUIRED_COLUMNS))
-    return _Raw(name, header, header_line, rows, lines, [""] * len(rows))
-
-
-def _number_text(value: float) -> str:
-    """Shortest text that reads back as ``value`` (integers without ``.0``)."""
-    if float(value).is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return repr(float(value))
-
-
-def _cell_text(value: object) -> str | None:
-    """Text of one cell as a user would read it; ``None`` when the cell is empty."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, bool | np.bool_):
-        return "true" if value else "false"
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    if isinstance(value, float | np.floating):
-        return None if math.isnan(value) else _number_text(float(value))
-    return str(value)
-
-
-def _parse_xlsx(data: bytes, name: str, sheet: str | None) -> _Raw:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for damaged files
-        raise _fail(name, f"not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
-    try:
-        if sheet is None:
-            ws = book.worksheets[0]
-        elif sheet in book.sheetnames:
-            ws = book[sheet]
-        else:
-            raise _fail(name, f"no sheet {sheet!r}; the workbook has {book.sheetnames}")
-        where = f"{name}[{ws.title}]"
-        header: list[str] | None = None
-        header_line: int | None = None
-        rows: list[list[str | None]] = []
-        lines: list[int | None] = []
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = [_cell_text(v) for v in values]
-            if not any(c is not None and c.strip() for c in cells):
-                continue
-            if header is None:
-                header, header_line = [c or "" for c in cells], number
-            else:
-                rows.append(cells)
-                lines.append(number)
-    finally:
-        book.close()
-    if header is None:
-        raise _fail(where, "empty sheet: expected a header row with " + ", ".join(REQUIRED_COLUMNS))
-    return _Raw(where, header, header_line, rows, lines, [""] * len(rows))
+def _rank(col: str) -> int:
+    """A column's place in the schema (problems are listed in that order)."""
+    return COLUMN_NAMES.index(col) if col in COLUMN_NAMES else len(COLUMN_NAMES)
 
 
 def read_evidence(source: str | Path | IO[Any], sheet: str | None = None) -> pd.DataFrame:
@@ -243,17 +102,8 @@ def read_evidence(source: str | Path | IO[Any], sheet: str | None = None) -> pd.
     Raises:
         EvidenceError: every problem found, each with its line/row and column.
     """
-    name = _source_name(source)
-    data = _read_bytes(source, name)
-    if isinstance(data, bytes):
-        if data.startswith(b"PK\x03\x04"):
-            return _validated(_parse_xlsx(data, name, sheet))
-        if data.startswith(b"\xd0\xcf\x11\xe0"):
-            raise _fail(name, "old Excel .xls files are not supported: save as .xlsx or CSV")
-        data = _decode(data, name)
-    if sheet is not None:
-        raise _fail(name, f"sheet {sheet!r} given but the file is CSV, not XLSX")
-    return _validated(_parse_csv(data.removeprefix("\ufeff"), name))
+    raw = read_raw(source, sheet, error=EvidenceError, expected=REQUIRED_COLUMNS, strict_csv=True)
+    return _validated(raw)
 
 
 def validate_evidence(df: pd.DataFrame, source: str = "<frame>") -> pd.DataFrame:
@@ -268,37 +118,27 @@ def validate_evidence(df: pd.DataFrame, source: str = "<frame>") -> pd.DataFrame
     """
     if not isinstance(df, pd.DataFrame):
         raise _fail(source, f"expected a pandas DataFrame, got {type(df).__name__}")
-    header = [str(c) for c in df.columns]
-    rows: list[list[str | None]] = [
-        [_cell_text(v) for v in row] for row in df.itertuples(index=False, name=None)
-    ]
-    labels = [f"index {label!r}: " for label in df.index]
-    return _validated(_Raw(source, header, None, rows, [None] * len(rows), labels))
+    return _validated(raw_from_frame(df, source))
 
 
 # ---------------------------------------------------------------- validation
 
 
-def _header(raw: _Raw, problems: _Problems) -> list[str]:
+def _header(raw: RawTable, problems: ProblemList) -> list[str]:
     """Normalised column names; records problems with the header itself."""
-    names = [h.strip().lower() for h in raw.header]
-    width = len(names)
-    while (
-        width
-        and not names[width - 1]
-        and all(len(r) < width or not (r[width - 1] or "").strip() for r in raw.rows)
-    ):
-        width -= 1  # trailing separators after the last column
-    names = names[:width]
+    names = header_names(raw)
     seen: set[str] = set()
     for i, col in enumerate(names):
         if not col:
-            problems.add(-1, "", f"column {i + 1} of the header has no name", raw.header_line)
+            problems.add(
+                -1, _rank(""), "", f"column {i + 1} of the header has no name", raw.header_line
+            )
         elif col in seen:
-            problems.add(-1, col, "column appears twice in the header", raw.header_line)
+            problems.add(-1, _rank(col), col, "column appears twice in the header", raw.header_line)
         elif col not in _BY_NAME:
             problems.add(
                 -1,
+                _rank(col),
                 col,
                 f"unknown column {raw.header[i].strip()!r} (allowed: {', '.join(COLUMN_NAMES)})",
                 raw.header_line,
@@ -308,7 +148,11 @@ def _header(raw: _Raw, problems: _Problems) -> list[str]:
     for col in REQUIRED_COLUMNS:
         if col not in seen:
             problems.add(
-                -1, col, f"missing required column (columns found: {found})", raw.header_line
+                -1,
+                _rank(col),
+                col,
+                f"missing required column (columns found: {found})",
+                raw.header_line,
             )
     return names
 
@@ -432,8 +276,8 @@ def _kind_rules(v: dict[str, Any], add: Callable[[str, str], None]) -> None:
         add("source_type", f"source_type {source_type!r} does not fit kind {kind!r}")
 
 
-def _validated(raw: _Raw) -> pd.DataFrame:
-    problems = _Problems(raw.source)
+def _validated(raw: RawTable) -> pd.DataFrame:
+    problems = ProblemList(raw.source, EvidenceError, MAX_PROBLEMS)
     names = _header(raw, problems)
     width = len(names)
     present = [n for n in COLUMN_NAMES if n in names]
@@ -444,7 +288,7 @@ def _validated(raw: _Raw) -> pd.DataFrame:
         line, label = raw.lines[i], raw.labels[i]
 
         def add(col: str, message: str, i: int = i, line: int | None = line) -> None:
-            problems.add(i, col, raw.labels[i] + message, line)
+            problems.add(i, _rank(col), col, raw.labels[i] + message, line)
 
         if len(row) > width and any(c is not None and c.strip() for c in row[width:]):
             add("", f"row has {len(row)} cells, the header has {width} columns")
@@ -511,7 +355,7 @@ def packaged_evidence(root: Path) -> pd.DataFrame:
 
 
 def _canonical_cell(value: object) -> str:
-    text = _cell_text(value)
+    text = cell_text(value)
     return "" if text is None else text
 
 
