@@ -138,9 +138,3 @@ class DataCatalog:
         return bool(self.meta.get("synthetic")) or (
             bool(rels) and all(bool(self.dataset(rel).get("synthetic")) for rel in rels)
         )
-
-    def is_synthetic(self, rels: list[str] | tuple[str, ...]) -> bool:
-        """True if the pack, or any of the given files, is marked synthetic."""
-        return bool(self.meta.get("synthetic")) or any(
-            bool(self.dataset(rel).get("synthetic")) for rel in rels
-        )

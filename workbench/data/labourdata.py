@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
+from workbench.data.catalog import DataCatalog
 from workbench.data.eurostat import read_sdmx_tsv
 from workbench.data.nuts import NutsCorrespondence, load_correspondence
 
@@ -62,26 +62,17 @@ class LabourData:
         return self._frames[role]
 
     @cached_property
-    def catalog(self) -> dict[str, Any]:
-        """The pack's parsed catalog.yaml."""
-        path = Path(self.directory) / "catalog.yaml"
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
-        return loaded if isinstance(loaded, dict) else {}
+    def catalog(self) -> DataCatalog:
+        """The pack's catalog (sources, synthetic flags, attribution)."""
+        return DataCatalog(Path(self.directory))
 
     def entry(self, role: str) -> dict[str, Any]:
         """Catalog entry of a dataset (title, source, synthetic, nuts_version...)."""
-        datasets = self.catalog.get("datasets") or {}
-        return dict(datasets.get(FILES[role]) or {})
-
-    def is_synthetic(self, role: str) -> bool:
-        """Whether a dataset is marked synthetic in the catalog."""
-        return bool(self.entry(role).get("synthetic"))
+        return dict(self.catalog.dataset(FILES[role]))
 
     def attribution(self, roles: list[str]) -> list[str]:
         """The attribution texts the licences ask for, for the datasets used (unique)."""
-        texts = self.catalog.get("attribution") or {}
-        keys = dict.fromkeys(self.entry(r).get("attribution") for r in roles)
-        return [str(texts[k]).strip() for k in keys if k in texts]
+        return self.catalog.attribution([FILES[r] for r in roles])
 
     @cached_property
     def nuts(self) -> NutsCorrespondence:

@@ -180,7 +180,8 @@ def diagnose(
     """
     if sector not in SECTION_GROUP:
         raise ValueError(f"sector {sector!r} is not a NACE Rev. 2 section (A-U)")
-    context = region_context(data, region, threshold_ratio=threshold_ratio)
+    country_cycle = cycle_of(data, region[:2])
+    context = region_context(data, region, threshold_ratio=threshold_ratio, cycle=country_cycle)
     notes: list[str] = []
     series = unemployment_series(data, region)
     notes.extend(series.attrs.get("notes", []))
@@ -213,7 +214,7 @@ def diagnose(
     notes.extend(sector_notes)
     by_sector = sector_tightness(data, region)
     curve, points = _beveridge(data, region[:2])
-    cycle, _source = cycle_of(data, region[:2])
+    cycle = country_cycle[0]
     rules = {"shortage_ratio": shortage_ratio, "surplus_ratio": surplus_ratio,
              "min_count": min_count}  # fmt: skip
     status, heatmap, code, period, occ_notes = _occupations(data, esco, region, **rules)

@@ -38,9 +38,25 @@ __all__ = [
 ]
 
 
-def _non_negative(name: str, values: np.ndarray) -> None:
-    if np.any(values[~np.isnan(values)] < 0):
-        raise ValueError(f"{name} must not be negative")
+def _counts(**named: object) -> list[np.ndarray]:
+    """The named counts as float arrays; raises if any is negative."""
+    arrays = []
+    for name, values in named.items():
+        array = np.asarray(values, dtype="float64")
+        if np.any(array[~np.isnan(array)] < 0):
+            raise ValueError(f"{name.replace('_', ' ')} must not be negative")
+        arrays.append(array)
+    return arrays
+
+
+def _ratio(num: np.ndarray, den: np.ndarray, like: object, name: str) -> object:
+    """``num / den`` where ``den > 0``, else NaN; shaped like ``like`` (number, array or
+    Series)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(den > 0, num / den, np.nan)
+    if isinstance(like, pd.Series):
+        return pd.Series(ratio, index=like.index, name=name)
+    return float(ratio) if ratio.ndim == 0 else ratio
 
 
 def vacancy_rate(vacancies: object, occupied: object) -> object:
@@ -51,16 +67,8 @@ def vacancy_rate(vacancies: object, occupied: object) -> object:
     Raises:
         ValueError: a negative count.
     """
-    v = np.asarray(vacancies, dtype="float64")
-    o = np.asarray(occupied, dtype="float64")
-    _non_negative("vacancies", v)
-    _non_negative("occupied posts", o)
-    total = o + v
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = np.where(total > 0, v / total * 100.0, np.nan)
-    if isinstance(vacancies, pd.Series):
-        return pd.Series(rate, index=vacancies.index, name="vacancy_rate")
-    return float(rate) if rate.ndim == 0 else rate
+    v, o = _counts(vacancies=vacancies, occupied_posts=occupied)
+    return _ratio(v * 100.0, o + v, vacancies, "vacancy_rate")
 
 
 def tightness(vacancies: object, unemployed: object) -> object:
@@ -69,15 +77,8 @@ def tightness(vacancies: object, unemployed: object) -> object:
     Raises:
         ValueError: a negative count.
     """
-    v = np.asarray(vacancies, dtype="float64")
-    u = np.asarray(unemployed, dtype="float64")
-    _non_negative("vacancies", v)
-    _non_negative("unemployed", u)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(u > 0, v / u, np.nan)
-    if isinstance(vacancies, pd.Series):
-        return pd.Series(ratio, index=vacancies.index, name="tightness")
-    return float(ratio) if ratio.ndim == 0 else ratio
+    v, u = _counts(vacancies=vacancies, unemployed=unemployed)
+    return _ratio(v, u, vacancies, "tightness")
 
 
 @dataclass(frozen=True)

@@ -194,10 +194,13 @@ def skill_share(data: LabourData, region: str, year: int = 2015) -> SkillShare:
     by_group, countries = _high_skill_by_group(data)
     old = match(data, "employment_nace", region)
     emp = sector_employment(data, old.code, year)
-    eu_code = next((c for c in EU_FALLBACKS if not sector_employment(data, c, year).empty), None)
-    if emp.empty or eu_code is None:
+    eu_code, eu_emp = "", pd.Series(dtype=float)
+    for code in EU_FALLBACKS:
+        eu_code, eu_emp = code, sector_employment(data, code, year)
+        if not eu_emp.empty:
+            break
+    if emp.empty or eu_emp.empty:
         raise NoComparableRegion(f"{region}: no employment by sector for {year} in the data pack")
-    eu_emp = sector_employment(data, eu_code, year)
     region_share = weighted_share(emp, by_group) * 100
     eu_share = weighted_share(eu_emp, by_group) * 100
     note = old.describe(data.nuts.labels)
@@ -234,8 +237,16 @@ def skill_share(data: LabourData, region: str, year: int = 2015) -> SkillShare:
     return SkillShare(region_share, eu_share, by_group.to_dict(), year, old.code, basis, sources)
 
 
-def region_context(data: LabourData, region: str, *, threshold_ratio: float = 1.2) -> RegionContext:
+def region_context(
+    data: LabourData,
+    region: str,
+    *,
+    threshold_ratio: float = 1.2,
+    cycle: tuple[Cycle, Source] | None = None,
+) -> RegionContext:
     """Build the region's :class:`RegionContext` from the real pack.
+
+    ``cycle`` is the country's :func:`cycle_of`, when the caller has it already.
 
     Raises:
         UnknownRegion: not a NUTS 2024 region of the pack.
@@ -259,7 +270,7 @@ def region_context(data: LabourData, region: str, *, threshold_ratio: float = 1.
     rate, eu_rate = float(mine[year]), float(eu[year])
     flags = rates[(rates["geo"] == region) & (rates["time"] == str(year))]["flags"].iloc[0]
     skills = skill_share(data, region)
-    cycle, cycle_source = cycle_of(data, region[:2])
+    cycle, cycle_source = cycle or cycle_of(data, region[:2])
     name = data.nuts.labels.get(region, region)
     sources = (
         Source(
