@@ -39,10 +39,10 @@ from workbench.service import Workbench
 from workbench.workspace import init_workspace
 
 # Helper modules are imported by name (``import _axe``, ``import _participants as pt``,
-# ``import _serve``): tests/_*.py, tests/participation/_*.py and the benchmarks' shared
-# benchmarks/_*.py. ``--import-mode=importlib`` puts no test folder on sys.path, so this
-# conftest (imported before any test module) does it, once. Helper names must stay unique
-# across the three folders.
+# ``import _serve``, ``import _recorded_api``): tests/_*.py, tests/participation/_*.py and
+# the benchmarks' shared benchmarks/_*.py. ``--import-mode=importlib`` puts no test folder
+# on sys.path, so this conftest (imported before any test module) does it, once. Helper
+# names must stay unique across the three folders.
 _TESTS = Path(__file__).resolve().parent
 for _folder in (_TESTS, _TESTS / "participation", _TESTS.parent / "benchmarks"):
     if str(_folder) not in sys.path:

@@ -9,14 +9,12 @@ a real file (lines cut verbatim from ``workbench/data/packs/real/eurostat/``, se
 from __future__ import annotations
 
 import gzip
-import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from _recorded_api import RecordedApi, closed_port, recorded_api
 
 from workbench.config import PACKAGE_DIR
 from workbench.data.eurostat import read_tsv
@@ -29,47 +27,15 @@ DATASET = "lfst_r_lfu3rt"
 pytestmark = pytest.mark.databases("sqlite")  # downloads touch no database
 
 
-class Server(ThreadingHTTPServer):
-    """Answers ``/sdmx/2.1/data/<dataset>`` with ``answers[dataset]``; logs request paths."""
-
-    answers: dict[str, tuple[int, bytes]]
-    requests: list[str]
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.server_port}/sdmx/2.1"
-
-
-class Handler(BaseHTTPRequestHandler):
-    server: Server
-
-    def do_GET(self) -> None:
-        self.server.requests.append(self.path)
-        dataset = urlsplit(self.path).path.removeprefix("/sdmx/2.1/data/")
-        status, body = self.server.answers.get(dataset, (404, b"Dataset not found"))
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
-    srv = Server(("127.0.0.1", 0), Handler)
-    srv.answers, srv.requests = {DATASET: (200, RECORDED)}, []
-    thread = threading.Thread(target=srv.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    monkeypatch.setenv("WORKBENCH_EUROSTAT_API_URL", srv.base)
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    thread.join(5)
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordedApi]:
+    with recorded_api() as api:
+        api.answer(DATASET, 200, RECORDED)
+        monkeypatch.setenv("WORKBENCH_EUROSTAT_API_URL", api.base)
+        yield api
 
 
-def test_fetch_into_the_workspace_data_folder(cli, server: Server) -> None:
+def test_fetch_into_the_workspace_data_folder(cli, server: RecordedApi) -> None:
     (cli.home / "data").mkdir()  # the workspace's own data pack
     result = cli("data", "fetch", "eurostat", DATASET, "--filter", "geo=ES61,EL30",
                  "--filter", "age=Y15-74", "--start", "2024", "--no-progress")  # fmt: skip
@@ -96,8 +62,8 @@ def test_fetch_into_the_workspace_data_folder(cli, server: Server) -> None:
     assert "applied to its answer here" in result.stdout  # the server sent every series
 
 
-def test_api_url_option_and_explicit_output(cli, server: Server, tmp_path: Path) -> None:
-    server.answers["une_rt_a"] = (200, RECORDED)
+def test_api_url_option_and_explicit_output(cli, server: RecordedApi, tmp_path: Path) -> None:
+    server.answer("une_rt_a", 200, RECORDED)
     out = tmp_path / "une.tsv"
     result = cli("data", "fetch", "eurostat", "une_rt_a", "--output", str(out),
                  "--api-url", server.base + "/")  # fmt: skip
@@ -108,7 +74,7 @@ def test_api_url_option_and_explicit_output(cli, server: Server, tmp_path: Path)
 
 
 def test_packaged_data_pack_needs_output(
-    cli, server: Server, monkeypatch: pytest.MonkeyPatch
+    cli, server: RecordedApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(PACKAGE_DIR / "data" / "packs" / "demo"))
     result = cli("data", "fetch", "eurostat", DATASET, "--no-progress")
@@ -132,13 +98,13 @@ def test_packaged_data_pack_needs_output(
 )
 def test_server_errors_exit_with_a_message(
     cli,
-    server: Server,
+    server: RecordedApi,
     tmp_path: Path,
     answer: tuple[int, bytes],
     code: int,
     fragments: list[str],
 ) -> None:
-    server.answers[DATASET] = answer
+    server.answer(DATASET, *answer)
     out = tmp_path / "x.tsv.gz"
     result = cli("data", "fetch", "eurostat", DATASET, "--output", str(out), "--no-progress")
     assert result.exit_code == code, result.output
@@ -150,9 +116,7 @@ def test_server_errors_exit_with_a_message(
 
 
 def test_offline(cli, tmp_path: Path) -> None:
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = closed_port()
     result = cli("data", "fetch", "eurostat", DATASET, "--output", str(tmp_path / "x.tsv.gz"),
                  "--api-url", f"http://127.0.0.1:{port}")  # fmt: skip
     assert result.exit_code == 1
@@ -169,7 +133,7 @@ def test_offline(cli, tmp_path: Path) -> None:
     ],
 )
 def test_bad_arguments_exit_2_without_a_request(
-    cli, server: Server, tmp_path: Path, args: list[str], fragment: str
+    cli, server: RecordedApi, tmp_path: Path, args: list[str], fragment: str
 ) -> None:
     out = str(tmp_path / "x.tsv.gz")
     result = cli("data", "fetch", "eurostat", DATASET, "--output", out, *args)

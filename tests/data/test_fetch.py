@@ -9,15 +9,11 @@ machine cannot reach Eurostat. It logs each request so the URL the client sent i
 from __future__ import annotations
 
 import gzip
-import socket
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from _recorded_api import RecordedApi, closed_port, recorded_api
 
 from workbench.config import PACKAGE_DIR
 from workbench.data.eurostat import read_tsv
@@ -44,55 +40,14 @@ def recorded(*keep: str) -> bytes:
     return gzip.compress(("\n".join(lines) + "\n").encode("utf-8"), mtime=0)
 
 
-@dataclass
-class Recorded:
-    """A local HTTP server that answers each path with a fixed (status, body)."""
-
-    server: ThreadingHTTPServer
-    routes: dict[str, tuple[int, bytes]] = field(default_factory=dict)
-    requests: list[str] = field(default_factory=list)
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/sdmx/2.1"
-
-    def answer(self, dataset: str, status: int, body: bytes) -> None:
-        self.routes[f"/sdmx/2.1/data/{dataset}"] = (status, body)
-
-    def sent(self) -> list[tuple[str, dict[str, list[str]]]]:
-        """(path, query) of each request received."""
-        return [(urlsplit(r).path, parse_qs(urlsplit(r).query)) for r in self.requests]
-
-
 @pytest.fixture
-def eurostat() -> Iterator[Recorded]:
-    recorder: Recorded
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            recorder.requests.append(self.path)
-            status, body = recorder.routes.get(urlsplit(self.path).path, (404, b"no route"))
-            self.send_response(status)
-            self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    recorder = Recorded(server)
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    yield recorder
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+def eurostat() -> Iterator[RecordedApi]:
+    with recorded_api() as api:
+        yield api
 
 
 def test_fetch_sends_filters_and_writes_the_checked_answer(
-    eurostat: Recorded, tmp_path: Path
+    eurostat: RecordedApi, tmp_path: Path
 ) -> None:
     body = recorded("ES61")
     eurostat.answer(DATASET, 200, body)
@@ -130,7 +85,9 @@ def test_fetch_sends_filters_and_writes_the_checked_answer(
     )
 
 
-def test_a_server_that_ignores_filters_is_filtered_here(eurostat: Recorded, tmp_path: Path) -> None:
+def test_a_server_that_ignores_filters_is_filtered_here(
+    eurostat: RecordedApi, tmp_path: Path
+) -> None:
     eurostat.answer(DATASET, 200, recorded())  # every series of the sample, all years
     out = tmp_path / "mirror.tsv"
     result = fetch_eurostat(
@@ -158,7 +115,7 @@ def test_a_server_that_ignores_filters_is_filtered_here(eurostat: Recorded, tmp_
     ],
 )
 def test_filters_that_match_nothing_write_nothing(
-    eurostat: Recorded, tmp_path: Path, filters: dict[str, list[str]], start: int, fragment: str
+    eurostat: RecordedApi, tmp_path: Path, filters: dict[str, list[str]], start: int, fragment: str
 ) -> None:
     eurostat.answer(DATASET, 200, recorded())
     out = tmp_path / "x.tsv.gz"
@@ -179,7 +136,7 @@ def test_filters_that_match_nothing_write_nothing(
     ],
 )  # fmt: skip
 def test_http_errors(
-    eurostat: Recorded,
+    eurostat: RecordedApi,
     tmp_path: Path,
     status: int,
     body: bytes,
@@ -198,7 +155,7 @@ def test_http_errors(
 
 
 def test_a_malformed_answer_is_not_written_and_the_old_file_stays(
-    eurostat: Recorded, tmp_path: Path
+    eurostat: RecordedApi, tmp_path: Path
 ) -> None:
     lines = list(LINES)
     lines[2] = lines[2].replace("\t: u", "\t1O.4 u")  # a letter O for a zero, line 3, 2025
@@ -221,7 +178,7 @@ def test_a_malformed_answer_is_not_written_and_the_old_file_stays(
     ],
 )
 def test_answers_that_do_not_parse(
-    eurostat: Recorded, tmp_path: Path, body: bytes, fragment: str
+    eurostat: RecordedApi, tmp_path: Path, body: bytes, fragment: str
 ) -> None:
     eurostat.answer(DATASET, 200, body)
     with pytest.raises(EurostatFetchError, match=fragment) as info:
@@ -230,7 +187,7 @@ def test_answers_that_do_not_parse(
     assert not (tmp_path / "x.tsv.gz").exists()
 
 
-def test_plain_answer_is_compressed_for_a_gz_output(eurostat: Recorded, tmp_path: Path) -> None:
+def test_plain_answer_is_compressed_for_a_gz_output(eurostat: RecordedApi, tmp_path: Path) -> None:
     plain = gzip.decompress(recorded("EL30"))
     eurostat.answer(DATASET, 200, plain)
     out = tmp_path / "el30.tsv.gz"
@@ -240,9 +197,7 @@ def test_plain_answer_is_compressed_for_a_gz_output(eurostat: Recorded, tmp_path
 
 
 def test_connection_refused_says_offline_and_how_to_use_a_mirror(tmp_path: Path) -> None:
-    with socket.socket() as probe:  # a port that nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = closed_port()
     with pytest.raises(EurostatFetchError) as info:
         fetch_eurostat(DATASET, tmp_path / "x.tsv.gz", base_url=f"http://127.0.0.1:{port}/api")
     message = str(info.value)
@@ -294,13 +249,13 @@ def test_default_output(tmp_path: Path) -> None:
         default_output(PACKAGE_DIR / "data" / "packs" / "demo", "une_rt_a")
 
 
-def test_output_folder_is_refused(eurostat: Recorded, tmp_path: Path) -> None:
+def test_output_folder_is_refused(eurostat: RecordedApi, tmp_path: Path) -> None:
     with pytest.raises(EurostatRequestError, match="is a folder"):
         fetch_eurostat(DATASET, tmp_path, base_url=eurostat.base)
     assert eurostat.requests == []
 
 
-def test_an_answer_without_series(eurostat: Recorded, tmp_path: Path) -> None:
+def test_an_answer_without_series(eurostat: RecordedApi, tmp_path: Path) -> None:
     eurostat.answer(DATASET, 200, gzip.compress((LINES[0] + "\n").encode("utf-8")))
     with pytest.raises(EurostatRequestError, match="no series of lfst_r_lfu3rt in the answer"):
         fetch_eurostat(DATASET, tmp_path / "x.tsv.gz", base_url=eurostat.base)
