@@ -135,3 +135,10 @@ class ParticipantNotFound(InputError):
     """No participant with that pseudonymous id (or it was erased)."""
 
     http_status = 404
+
+
+class VersionConflict(WorkbenchError):
+    """A model version was created from data that another writer has changed meanwhile."""
+
+    exit_code = 2
+    http_status = 409

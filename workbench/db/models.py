@@ -302,3 +302,91 @@ class Erasure(SQLModel, table=True):
     erased_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+# -- model registry and evidence changes ---------------------------------------------
+
+
+class ModelVersion(SQLModel, table=True):
+    """One version of a shared model: a candidate until an expert approves or rejects it.
+
+    JSON-valued fields are stored as JSON text (``metrics``, ``cells``, ``diff``,
+    ``files``); ``files`` and ``card`` are paths relative to ``shared_models/<name>/``.
+    """
+
+    __tablename__ = "model_version"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, max_length=64)
+    #: "1", "2", … (a seeded version keeps the version its model.yaml gave, e.g. "0.1.0")
+    version: str = Field(max_length=32)
+    #: "candidate", "approved", "rejected" or "superseded" (approved once, replaced since)
+    status: str = Field(default="candidate", max_length=16, index=True)
+    #: the version approved when this one was made (None: the first)
+    parent: str | None = Field(default=None, max_length=32)
+    created_by: str = Field(max_length=120)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    training_hash: str = Field(default="", max_length=64)
+    metrics: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    cells: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    diff: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    files: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    card: str = Field(default="", max_length=1024)
+    kind: str = Field(default="", max_length=64)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    #: the latest decision on this version (approve, reject, rollback): who, when, why
+    decided_by: str | None = Field(default=None, max_length=120)
+    decided_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    decision_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class ModelEvent(SQLModel, table=True):
+    """The registry's audit log: every seeding, candidate, approval, rejection, rollback."""
+
+    __tablename__ = "model_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, max_length=64)
+    version: str = Field(max_length=32)
+    #: "seeded", "candidate", "approve", "reject" or "rollback"
+    action: str = Field(max_length=16)
+    actor: str = Field(max_length=120)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    #: the version that was approved before (approve, rollback)
+    from_version: str | None = Field(default=None, max_length=32)
+    #: why an approval gate was overridden (approve only)
+    override: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class EvidenceChange(SQLModel, table=True):
+    """One change of one evidence row, and the model version it produced.
+
+    ``before``/``after`` are the row's cells as JSON text (None: the row did not exist /
+    was retracted); ``origin`` says how it came (``edit`` or ``import <file name>``).
+    """
+
+    __tablename__ = "evidence_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    model: str = Field(index=True, max_length=64)
+    version: str = Field(max_length=32)
+    #: "add", "correct" or "retract"
+    action: str = Field(max_length=16)
+    origin: str = Field(default="edit", max_length=300)
+    row_id: str = Field(index=True, max_length=64)
+    before: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    after: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    actor: str = Field(max_length=120)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
