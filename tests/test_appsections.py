@@ -53,3 +53,51 @@ def test_synthetic_parts_and_attribution_collect_unique_lines() -> None:
     footer = attribution_html(art)
     assert footer.count("Source: Eurostat") == 1 and "ESCO &lt;x&gt;" in footer
     assert attribution_html({"evidence_review": {"json": {"evidence": {}}}}) == ""
+
+
+def _mix() -> dict[str, object]:
+    option = {
+        "rank": 1, "programme_type": "training", "label": "Training <b>", "p_positive": 0.4,
+        "p_positive_low": 0.17, "p_positive_high": 0.68, "votes": 7, "studies": 3,
+        "reason": "Training: E074 & E086 <script>",
+    }  # fmt: skip
+    insufficient = {
+        **option, "rank": 2, "programme_type": "job_search_assistance",
+        "label": "Job search assistance", "p_positive": None, "p_positive_low": None,
+        "p_positive_high": None, "votes": 1, "studies": 1, "reason": "insufficient evidence",
+    }  # fmt: skip
+    return {
+        "model": {"version": "3"},
+        "recommendation": {
+            "target_groups": ["youth"],
+            "horizon": "long",
+            "context": {"unemployment": "high"},
+            "by_group": {"youth": [option, insufficient]},
+            "notes": ["Skill level is not coded <i>"],
+        },
+    }
+
+
+def test_policy_mix_section_shows_figures_intervals_and_escaped_reasons() -> None:
+    from workbench.appsections import policy_mix_html
+
+    html = policy_mix_html(4, _mix(), images={"ranking": "ranking.png"})
+    assert "almp_effectiveness 3" in html
+    assert "40% [17%–68%]" in html and "7 / 3" in html
+    assert "Training &lt;b&gt;" in html and "<script>" not in html and "<b>" not in html
+    assert "E074 &amp; E086 &lt;script&gt;" in html
+    assert "<td>insufficient evidence</td>" in html  # no number for it
+    assert "Youth: long run, high unemployment" in html
+    assert "/workbench/artefacts/4/policy_mix/ranking.png" in html
+    assert "Skill level is not coded &lt;i&gt;" in html
+    assert "ranking.png" not in policy_mix_html(4, _mix(), images={})
+
+
+def test_evidence_section_names_the_model_and_draws_only_what_exists() -> None:
+    from workbench.appsections import evidence_html
+
+    doc = {"model": {"version": "2", "approved_by": "Dr <x>"}, "counts": {"rows_estimate": 89}}
+    html = evidence_html(5, doc, images={"forest": "forest.png"})
+    assert "almp_effectiveness 2" in html and "Dr &lt;x&gt;" in html and "89 published" in html
+    assert "/workbench/artefacts/5/evidence/forest.png" in html
+    assert "votes.png" not in html

@@ -22,6 +22,7 @@ from workbench.cli import cli as workbench_cli
 from workbench.config import REAL_DATA_DIR, Settings
 from workbench.context import RegionContext
 from workbench.data.labourdata import LabourData
+from workbench.evidence.recommend import Recommendation, load_approved_model, recommend
 from workbench.labour.regional import region_context
 from workbench.service import Workbench
 from workbench.workspace import init_workspace
@@ -48,13 +49,38 @@ def real_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output + result.stderr
-    assert "5 run(s): 5 completed, 0 cached, 0 failed" in result.output
+    # diagnosis + policy_mix per case; the evidence review is the same for every case, so
+    # it runs once and the other four point at that run
+    assert "15 run(s): 11 completed, 4 cached, 0 failed" in result.output
     yield home
 
 
-def _run_dir(home: Path, slug: str) -> Path:
-    (folder,) = (home / "runs" / slug / "diagnosis").iterdir()
+def _run_dir(home: Path, slug: str, template: str = "diagnosis") -> Path:
+    (folder,) = (home / "runs" / slug / template).iterdir()
     return folder
+
+
+@pytest.mark.parametrize("slug", sorted(CASES))
+def test_each_case_study_has_its_policy_mix(real_runs: Path, slug: str) -> None:
+    _region, unemployment = CASES[slug]
+    doc = json.loads(
+        (_run_dir(real_runs, slug, "policy_mix") / "artefacts" / "policy_mix.json").read_text()
+    )
+    # the policy mix uses the same context as the diagnosis, and the approved model
+    diag = _run_dir(real_runs, slug) / "artefacts" / "context.json"
+    context = RegionContext.from_dict(json.loads(diag.read_text()))
+    assert RegionContext.from_dict(doc["context"]) == context
+    assert doc["recommendation"]["context"]["unemployment"] == unemployment
+    model, version = load_approved_model(real_runs / "shared_models")
+    case = Workbench(Settings(home=real_runs)).case(slug)
+    expected = recommend(
+        context, list(case.target_groups), "long", model=model, model_version=version
+    )
+    assert Recommendation.from_dict(doc["recommendation"]) == expected
+    assert doc["model"]["version"] == version
+    options = doc["recommendation"]["by_group"][case.target_groups[0]]
+    assert [o["rank"] for o in options] == [1, 2, 3, 4, 5]
+    assert all(o["reason"] for o in options)
 
 
 @pytest.mark.parametrize("slug", sorted(CASES))
@@ -105,18 +131,26 @@ def test_workshop_on_a_diagnosis_and_its_app_in_chromium(real_runs: Path, browse
             info = wb.workshops.get(serve.workshop_id)
         finally:
             wb.close()
-        keys = [o["key"] for o in info.options]
-        assert keys[:4] == [
-            "training", "job_search_assistance", "private_employment_subsidy", "public_employment",
-        ]  # fmt: skip
+        # the workshop's default options are the policy mix's ranking for the first group
+        doc = json.loads(
+            (
+                _run_dir(real_runs, "es61-andalucia-jobs", "policy_mix")
+                / "artefacts"
+                / "policy_mix.json"
+            ).read_text()
+        )
+        ranked = doc["recommendation"]["by_group"]["youth"]
+        assert [o["key"] for o in info.options] == [o["programme_type"] for o in ranked]
+        for option, entry in zip(info.options, ranked, strict=True):
+            if entry["p_positive"] is None:
+                assert option["description"].startswith("Insufficient published evidence")
+            else:
+                assert option["description"].startswith(f"Evidence rank {entry['rank']}:")
         # The gallery says what the data are: real, with a synthetic table.
         with urllib.request.urlopen(serve.app_url) as resp:
             gallery = resp.read().decode("utf-8")
         assert "REAL DATA · SOME SYNTHETIC TABLES" in gallery
         assert "SYNTHETIC DEMO DATA" not in gallery
-        descriptions = {o["key"]: o["description"] for o in info.options}
-        assert descriptions["training"].startswith("The regional data point to it")
-        assert "no specific signal" in descriptions["public_employment"]
 
         (link,) = serve.links(1)
         page = browser.new_page(viewport={"width": 1100, "height": 900})
@@ -128,11 +162,24 @@ def test_workshop_on_a_diagnosis_and_its_app_in_chromium(real_runs: Path, browse
             assert "Real data, with SYNTHETIC tables" in text
             assert "This service uses the ESCO classification of the European Commission" in text
             assert "From surplus to shortage occupations" in text
+            assert "2. What works here: the evidence-based policy mix" in text
+            assert "3. The published evidence behind it" in text
+            assert ranked[0]["label"] in text
+            for y in range(0, page.evaluate("document.body.scrollHeight"), 700):
+                page.evaluate(f"window.scrollTo(0, {y})")  # lazy images load when seen
+            page.wait_for_function(
+                "[...document.querySelectorAll(\"img[src*='/workbench/artefacts/']\")]"
+                ".every(e => e.complete && e.naturalWidth > 0)",
+                timeout=30_000,
+            )
             images = page.eval_on_selector_all(
                 "img[src*='/workbench/artefacts/']",
                 "els => els.map(e => [e.getAttribute('alt'), e.complete && e.naturalWidth])",
             )
-            assert len(images) >= 3 and all(width for _alt, width in images), images
+            alts = " ".join(str(alt) for alt, _w in images)
+            assert "ranked by the chance of a significantly positive effect" in alts
+            assert "Forest plot" in alts
+            assert len(images) >= 6 and all(width for _alt, width in images), images
             _axe.ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(_axe.ARTIFACTS / "app-real-diagnosis.png"), full_page=True)
             _axe.check_axe(page, "app-real-diagnosis")

@@ -170,3 +170,29 @@ def test_two_workers_give_the_same_outputs_as_one(cli) -> None:
                 pd.testing.assert_frame_equal(value, want["files"][rel])
             else:
                 assert value == want["files"][rel], f"{key} {rel} differs"
+
+
+@pytest.mark.databases("sqlite")  # batch planning, not the database, is under test
+def test_a_case_independent_template_runs_once_per_batch(cli, make_template) -> None:
+    make_template(
+        cli.home / "templates" / "same_everywhere.ipynb",
+        {},
+        ["from pathlib import Path", "Path(output_dir, 'artefacts').mkdir(exist_ok=True)"],
+    )
+    for slug in ("case-a", "case-b", "case-c"):
+        folder = cli.home / "case_studies" / slug
+        folder.mkdir()
+        (folder / "case.yaml").write_text(
+            f"title: {slug}\nregion: ES61\nsector: C\ntarget_groups: [youth]\n"
+            "templates:\n  same_everywhere: {}\ndata_pack: demo\n"
+        )
+    result = cli("run", "case-a", "case-b", "case-c", "--workers", "2", "--no-progress")
+    assert result.exit_code == 0, result.output
+    # one execution; the other two point at it, exactly as a later batch would
+    assert "3 run(s): 1 completed, 2 cached, 0 failed" in result.output
+    rows = [r for r in _rows(cli.home, cli.db_url) if r.template == "same_everywhere"]
+    (done,) = [r for r in rows if str(r.status) == "succeeded"]
+    assert sorted(r.cached_from_id for r in rows if str(r.status) == "cached") == [done.id] * 2
+    # --force runs every one of them
+    forced = cli("run", "case-a", "case-b", "--force", "--no-progress")
+    assert "2 run(s): 2 completed, 0 cached, 0 failed" in forced.output

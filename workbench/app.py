@@ -17,7 +17,14 @@ from urllib.parse import parse_qs
 import ipywidgets as w
 from IPython.display import display
 
-from workbench.appsections import attribution_html, diagnosis_html, image_html, synthetic_parts
+from workbench.appsections import (
+    attribution_html,
+    diagnosis_html,
+    evidence_html,
+    image_html,
+    policy_mix_html,
+    synthetic_parts,
+)
 from workbench.classifications import STAKEHOLDER_GROUPS
 from workbench.config import Settings
 from workbench.db import Database
@@ -238,6 +245,18 @@ class StakeholderApp:
         if real.get("json", {}).get("diagnosis"):
             out.append(
                 card(diagnosis_html(info.publication_id, real["json"]["diagnosis"], real["images"]))
+            )
+        mix = art.get("policy_mix", {})
+        if mix.get("json", {}).get("policy_mix"):
+            out.append(
+                card(policy_mix_html(info.publication_id, mix["json"]["policy_mix"], mix["images"]))
+            )
+        ev_new = art.get("evidence", {})
+        if ev_new.get("json", {}).get("evidence"):
+            out.append(
+                card(
+                    evidence_html(info.publication_id, ev_new["json"]["evidence"], ev_new["images"])
+                )
             )
         diag = art.get("regional_diagnosis", {})
         d = diag.get("json", {}).get("diagnosis")

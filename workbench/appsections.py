@@ -1,4 +1,4 @@
-"""Sections of the stakeholder app built from a ``diagnosis`` run's artefacts.
+"""Sections of the stakeholder app built from run artefacts (diagnosis, policy mix, evidence).
 
 Pure functions: a parsed ``diagnosis.json`` in, escaped HTML out. The app shows what the
 run computed (it never recomputes) and says, next to each part, whether its numbers are
@@ -11,7 +11,14 @@ import os
 from html import escape
 from typing import Any
 
-__all__ = ["attribution_html", "diagnosis_html", "image_html", "synthetic_parts"]
+__all__ = [
+    "attribution_html",
+    "diagnosis_html",
+    "evidence_html",
+    "image_html",
+    "policy_mix_html",
+    "synthetic_parts",
+]
 
 _PROGRAMMES = {
     "training": "Training",
@@ -121,4 +128,77 @@ def diagnosis_html(publication_id: int, d: dict[str, Any], images: dict[str, str
             for link in links
         )
         html.append(f"<h3>What the data point to</h3><ul>{items}</ul>")
+    return "".join(html)
+
+
+def _share(value: Any) -> str:
+    return "–" if value is None else f"{float(value):.0%}"
+
+
+def policy_mix_html(publication_id: int, doc: dict[str, Any], images: dict[str, str]) -> str:
+    """The policy-mix section: the ranking with intervals, evidence counts and reasons."""
+    rec = doc["recommendation"]
+    model = doc.get("model", {})
+    groups = rec.get("target_groups") or list(rec.get("by_group", {}))
+    html = [
+        "<h2>2. What works here: the evidence-based policy mix</h2>",
+        '<p class="wb-muted">Chance that a published estimate in a comparable situation is '
+        "significantly positive, with its 95% interval, from the approved effectiveness model "
+        f"(almp_effectiveness {escape(str(model.get('version', '?')))}). Real published "
+        "evidence; each reason names the estimates it rests on.</p>",
+    ]
+    for group in groups:
+        rows = "".join(
+            f"<tr><td>{int(o['rank'])}</td><td>{escape(str(o['label']))}</td>"
+            + (
+                f'<td class="wb-num">{_share(o["p_positive"])} '
+                f"[{_share(o['p_positive_low'])}–{_share(o['p_positive_high'])}]</td>"
+                if o.get("p_positive") is not None
+                else "<td>insufficient evidence</td>"
+            )
+            + f'<td class="wb-num">{int(o["votes"])} / {int(o["studies"])}</td>'
+            f"<td><details><summary>Why</summary>{escape(str(o['reason']))}</details></td></tr>"
+            for o in rec["by_group"][group]
+        )
+        html.append(
+            f'<table class="wb-table"><caption>{escape(group.replace("_", " ").capitalize())}: '
+            f"{escape(str(rec.get('horizon', '')))} run, "
+            f"{escape(str(rec.get('context', {}).get('unemployment', '?')))} unemployment"
+            '</caption><thead><tr><th scope="col">Rank</th><th scope="col">Programme</th>'
+            '<th scope="col">Significantly positive</th><th scope="col">Estimates / studies</th>'
+            f'<th scope="col">Evidence</th></tr></thead><tbody>{rows}</tbody></table>'
+        )
+    if "ranking" in images:
+        html.append(
+            image_html(
+                publication_id,
+                "policy_mix",
+                "ranking",
+                "Programme types ranked by the chance of a significantly positive effect, "
+                "with 95% intervals",
+            )
+        )
+    notes = "".join(f"<li>{escape(str(n))}</li>" for n in rec.get("notes", []))
+    if notes:
+        html.append(f'<ul class="wb-muted">{notes}</ul>')
+    return "".join(html)
+
+
+def evidence_html(publication_id: int, doc: dict[str, Any], images: dict[str, str]) -> str:
+    """The evidence section: the forest plot and the vote shares, with the model's version."""
+    model = doc.get("model", {})
+    html = [
+        "<h2>3. The published evidence behind it</h2>",
+        f'<p class="wb-muted">almp_effectiveness {escape(str(model.get("version", "?")))}, '
+        f"approved by {escape(str(model.get('approved_by', '?')))}; "
+        f"{int(doc.get('counts', {}).get('rows_estimate', 0))} published estimates.</p>",
+    ]
+    alts = {
+        "votes": "Share of significantly positive, insignificant and negative estimates by "
+        "programme type and horizon",
+        "forest": "Forest plot of comparable published effect sizes with 95% intervals",
+    }
+    for name, alt in alts.items():
+        if name in images:
+            html.append(image_html(publication_id, "evidence", name, alt))
     return "".join(html)

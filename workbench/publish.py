@@ -30,7 +30,7 @@ from workbench.exceptions import RunNotFound
 APP_VERSION = "2"  # 2: the page waits for its request with workbench.preheat
 #: A publication needs at least one of these runs: what the workshop's options come from
 #: (the evidence review's ranking, or the diagnosis's policy links).
-REQUIRED_TEMPLATES = ("evidence_review", "diagnosis")
+REQUIRED_TEMPLATES = ("policy_mix", "evidence_review", "diagnosis")
 
 
 @dataclass(frozen=True)

@@ -189,15 +189,31 @@ class BatchRunner:
             bar.update(1)
 
         to_execute: list[RunSpec] = []
+        repeats: list[RunSpec] = []  # same content hash as an earlier spec of this batch
+        planned: set[str] = set()
         for spec in specs:
             hit = None if force else self._cache_hit(spec)
             if hit is not None:
                 tick(hit)
+            elif spec.content_hash in planned and not force:
+                repeats.append(spec)
             else:
+                planned.add(spec.content_hash)
                 to_execute.append(spec)
 
         if to_execute:
             self._execute(to_execute, workers or self.settings.workers, tick)
+        # a template whose output does not depend on the case (e.g. the evidence review)
+        # runs once per batch; the other cases point at that run, as a later batch would
+        again = []
+        for spec in repeats:
+            hit = self._cache_hit(spec)
+            if hit is not None:
+                tick(hit)
+            else:
+                again.append(spec)
+        if again:
+            self._execute(again, workers or self.settings.workers, tick)
         bar.close()
         order = {(s.case_slug, s.template): i for i, s in enumerate(specs)}
         outcomes.sort(key=lambda o: order.get((o.case_slug, o.template), 0))

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workbench.casestudies import (
     CaseStudy,
@@ -36,12 +36,22 @@ from workbench.exceptions import (
 from workbench.participation.feedback import FeedbackService
 from workbench.participation.moderation import ModerationService
 from workbench.participation.privacy import PrivacyService
-from workbench.participation.spec import default_spec, diagnosis_spec, load_spec, parse_spec
+from workbench.participation.spec import (
+    default_spec,
+    diagnosis_spec,
+    load_spec,
+    parse_spec,
+    policy_mix_spec,
+)
 from workbench.participation.workshops import WorkshopInfo, WorkshopService
 from workbench.planning import RunSpec, plan_runs
 from workbench.publish import PublishedApp, load_artefacts, publish, published_apps
 from workbench.runs import BatchReport, BatchRunner
 from workbench.templates import Template, TemplateLibrary
+
+if TYPE_CHECKING:
+    from workbench.evidence.changes import EvidenceService
+    from workbench.registry import ModelRegistry
 
 
 @dataclass(frozen=True)
@@ -314,6 +324,39 @@ class Workbench:
         """Participants' data: access (export), erasure and the retention period."""
         return PrivacyService(self.db, self.settings)
 
+    # -- shared models and evidence (issue 11) -------------------------------------
+    @cached_property
+    def registry(self) -> ModelRegistry:
+        """Versions of the shared models: candidates, approval, rollback, audit log."""
+        from workbench.registry import ModelRegistry
+
+        return ModelRegistry(self.db, self.settings.shared_models_dir, stale=self.stale_runs)
+
+    @cached_property
+    def evidence(self) -> EvidenceService:
+        """The ALMP evidence base: rows, their changes, imports (each makes a candidate)."""
+        from workbench.evidence.changes import EvidenceService
+
+        return EvidenceService(self)
+
+    def stale_runs(self, model: str | None = None) -> list[RunSpec]:
+        """Planned runs without a successful run of the same content hash (what
+        ``workbench run --all`` would execute); only those reading ``model`` if given.
+        Case studies that do not plan are skipped."""
+        specs: list[RunSpec] = []
+        for slug in self.case_slugs():
+            try:
+                specs.extend(self.plan([slug]))
+            except InvalidInput:
+                continue
+        chosen = [s for s in specs if model is None or model in s.model_versions]
+        with self.db.session() as session:
+            return [
+                s
+                for s in chosen
+                if crud.find_succeeded_run(session, content_hash=s.content_hash) is None
+            ]
+
     def export_workshop(self, workshop_id: int, fmt: str, output: Path | None = None) -> Path:
         """Write a workshop's tidy tables as csv (a folder), xlsx or json; the path written.
 
@@ -397,7 +440,15 @@ class Workbench:
             artefacts = load_artefacts(self.db, self.settings, pub.id or 0)
             evidence = artefacts.get("evidence_review", {}).get("json", {}).get("evidence", {})
             diagnosis = artefacts.get("diagnosis", {}).get("json", {}).get("diagnosis", {})
-            if not evidence and diagnosis:
+            mix = artefacts.get("policy_mix", {}).get("json", {}).get("policy_mix", {})
+            if mix:
+                raw = policy_mix_spec(
+                    title=title or f"Co-design workshop: {case.title}",
+                    policy_mix=mix,
+                    region_name=mix.get("region", {}).get("name", case.region),
+                    target_groups=list(case.target_groups),
+                )
+            elif not evidence and diagnosis:
                 raw = diagnosis_spec(
                     title=title or f"Co-design workshop: {case.title}",
                     diagnosis=diagnosis,

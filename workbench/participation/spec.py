@@ -178,6 +178,42 @@ def _spec(title: str, options: list[dict[str, str]], statements: list[str]) -> d
     }
 
 
+def policy_mix_spec(
+    *, title: str, policy_mix: dict[str, Any], region_name: str, target_groups: list[str]
+) -> dict[str, Any]:
+    """A spec from a ``policy_mix`` artefact: its ranked programme types become the options.
+
+    The options follow the ranking of the first target group; each description gives the
+    evidence figure with its interval and count, or says the evidence is insufficient.
+    """
+    rec = policy_mix["recommendation"]
+    first = (rec.get("target_groups") or list(rec["by_group"]))[0]
+    options = []
+    for o in rec["by_group"][first]:
+        if o.get("p_positive") is None:
+            description = "Insufficient published evidence for this situation."
+        else:
+            description = (
+                f"Evidence rank {o['rank']}: {o['p_positive']:.0%} chance of a significantly "
+                f"positive effect [{o['p_positive_low']:.0%}-{o['p_positive_high']:.0%}], "
+                f"{o['votes']} estimates from {o['studies']} "
+                f"stud{'y' if o['studies'] == 1 else 'ies'}."
+            )
+        options.append(
+            {"key": str(o["programme_type"]), "label": str(o["label"]), "description": description}
+        )
+    groups = ", ".join(g.replace("_", " ") for g in target_groups) or "the target groups"
+    statements = [
+        f"{options[0]['label']} should be the first priority in {region_name}.",
+        "The published evidence applies to our region.",
+        f"Programmes for {groups} need personal case managers, not only courses.",
+        "Results of each programme should be published every year.",
+        "Subsidised jobs crowd out regular hiring.",
+        f"Employers in {region_name} should co-design the training content.",
+    ]
+    return _spec(title, options, statements)
+
+
 #: Programme types (Card, Kluve & Weber) a diagnosis-only workshop asks about.
 DIAGNOSIS_OPTIONS: dict[str, str] = {
     "training": "Training",
