@@ -270,6 +270,54 @@ def evidence_group(handle_errors: Callable[[F], F]) -> click.Group:
             "--by NAME --reason TEXT` (or reject it)."
         )
 
+    @group.command("submit")
+    @click.argument("run_id", type=int)
+    @click.option(
+        "--method",
+        type=click.Choice(["ipw", "matching", "dr"]),
+        help="Which estimate to record (default: the run's headline method).",
+    )
+    @click.option("--programme", required=True, help="The programme's name.")
+    @click.option("--type", "programme_type", required=True, help="Programme type, e.g. training.")
+    @click.option("--group", "target_group", required=True, help="Target group, e.g. youth.")
+    @click.option("--country", required=True, help="ISO country code, e.g. ES.")
+    @click.option("--period", required=True, metavar="YYYY[-YYYY]", help="Years of the pilot.")
+    @click.option("--horizon", required=True, type=click.Choice(["short", "medium", "long"]))
+    @click.option("--unit", required=True, help="Unit of the outcome, e.g. currency_year or pp.")
+    @click.option("--currency", default="", help="Currency of a money outcome, e.g. EUR.")
+    @click.option("--outcome", default="", help="Outcome label (default: the outcome column).")
+    @click.option("--id", "row_id", default=None, help="Row id (default: from the run hash).")
+    @_BY
+    @_REASON
+    @click.pass_obj
+    @handle_errors
+    def submit_cmd(
+        wb: Workbench,
+        run_id: int,
+        method: str | None,
+        period: str,
+        by: str,
+        reason: str,
+        **fields: Any,
+    ) -> None:
+        """Submit the pilot evaluation of run RUN_ID to the evidence base as a candidate row.
+
+        The run's content hash is the row's provenance; the row then goes through the same
+        approval as any other change.
+        """  # fmt: skip
+        from workbench.evidence.submission import EvaluationMeta, submit_evaluation
+
+        start, _, end = period.partition("-")
+        if not start.isdigit() or (end and not end.isdigit()):
+            raise click.BadParameter("use YYYY or YYYY-YYYY", param_hint="--period")
+        meta = EvaluationMeta(period_start=int(start), period_end=int(end or start), **fields)
+        edit = submit_evaluation(wb, run_id, meta, method=method, by=by, reason=reason)
+        click.echo(
+            f"candidate {edit.model} version {edit.version}: added {', '.join(edit.added)} "
+            f"from run {run_id}. It feeds no run until approved: `workbench model show "
+            f"{edit.model} {edit.version}`."
+        )
+
     @group.command("list")
     @click.option("--type", "programme_type", help="Programme type, e.g. training.")
     @click.option("--horizon", help="short, medium, long, unknown or all.")

@@ -167,7 +167,23 @@ def plan_case(
             models[model_name] = model.version
             fingerprints[model_name] = model.fingerprint()
 
-        inputs = {rel: catalog.file_hash(rel) for rel in template.inputs}
+        files = [
+            str(params[n])
+            for n, spec in template.parameters.items()
+            if spec.type == "data_file" and params.get(n)
+        ]
+        unknown = [rel for rel in files if not catalog.exists(rel)]
+        for rel in unknown:
+            problems.append(
+                locate(
+                    next(n for n in template.parameters if params.get(n) == rel),
+                    f"data file {rel!r} not found in data folder {catalog.directory}",
+                )
+            )
+        if unknown:
+            continue
+        # a file named by a parameter is an input like the template's own: its bytes count
+        inputs = {rel: catalog.file_hash(rel) for rel in (*template.inputs, *files)}
         template_bytes = template.path.read_bytes()
         specs.append(
             RunSpec(

@@ -44,7 +44,16 @@ from workbench.exceptions import InvalidInput, Problem, TemplateNotFound
 
 #: Parameters the runner injects; a schema or case study may not set them.
 RESERVED_PARAMETERS = ("data_dir", "models_dir", "output_dir")
-_TYPES = ("string", "integer", "number", "boolean", "array", "nuts_region", "nace_section")
+_TYPES = (
+    "string",
+    "integer",
+    "number",
+    "boolean",
+    "array",
+    "nuts_region",
+    "nace_section",
+    "data_file",
+)
 _SPEC_KEYS = {
     "type",
     "help",
@@ -65,6 +74,7 @@ _TYPE_WORDS = {
     "array": "a list",
     "nuts_region": "a NUTS region code",
     "nace_section": "a NACE section letter",
+    "data_file": "a file of the case's data pack (its bytes are part of the run hash)",
 }
 
 
@@ -134,7 +144,7 @@ class ParameterSpec:
         """The pydantic annotation enforcing this spec (strict: no type coercion)."""
         if self.enum is not None and self.type in ("string", "integer", "number"):
             return Literal[self.enum]  # type: ignore[valid-type]
-        if self.type == "string":
+        if self.type in ("string", "data_file"):
             return Annotated[StrictStr, Field(max_length=self.max_length or 10_000)]
         if self.type == "integer":
             return Annotated[StrictInt, Field(ge=self.minimum, le=self.maximum)]
