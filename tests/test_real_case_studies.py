@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -187,3 +188,57 @@ def test_workshop_on_a_diagnosis_and_its_app_in_chromium(real_runs: Path, browse
             page.close()
     finally:
         serve.stop()
+
+
+def test_the_loop_evidence_change_approval_rerun_new_ranking_rollback(
+    real_runs: Path, tmp_path: Path
+) -> None:
+    """Experts retract the start-up support estimates: a candidate, which feeds nothing;
+    approved, it makes exactly the evidence-dependent runs stale; re-run and republished,
+    the workshop's options follow the new ranking; a rollback restores every run hash."""
+    home = tmp_path / "ws"
+    shutil.copytree(real_runs, home)
+
+    def cli(*args: str) -> str:
+        result = CliRunner().invoke(workbench_cli, ["--home", str(home), *args])
+        assert result.exit_code == 0, result.output + result.stderr
+        return result.output
+
+    wb = Workbench(Settings(home=home))
+    try:
+        frame = wb.evidence.working_frame()
+        startup = frame[frame["programme_type"] == "start_up_support"]
+        assert len(startup) >= 6
+        kept = frame[frame["programme_type"] != "start_up_support"]
+        kept.to_csv(tmp_path / "without_startup.csv", index=False)
+        edit = wb.evidence.import_file(
+            tmp_path / "without_startup.csv", by="Dr. Ruiz", reason="re-check the start-up rows"
+        )
+        assert sorted(edit.retracted) == sorted(startup["id"])
+    finally:
+        wb.close()
+    # a candidate feeds no run
+    assert "15 run(s): 0 completed, 15 cached, 0 failed" in cli("run", "--all", "--no-progress")
+    approved = cli("model", "approve", "almp_effectiveness", edit.version,
+                   "--by", "Prof. Kim", "--reason", "agreed")  # fmt: skip
+    for slug in CASES:
+        assert f"{slug}" in approved
+    # exactly the runs that read the model: 5 policy mixes + the evidence review (once)
+    rerun = cli("run", "--all", "--no-progress")
+    assert "15 run(s): 6 completed, 9 cached, 0 failed" in rerun
+    cli("publish", "es61-andalucia-jobs")
+    cli("workshop", "create", "es61-andalucia-jobs")
+    wb = Workbench(Settings(home=home))
+    try:
+        (workshop,) = [w for w in wb.workshops.list() if w.case_slug == "es61-andalucia-jobs"]
+        keys = [o["key"] for o in workshop.options]
+        model, version = load_approved_model(home / "shared_models")
+        assert version == edit.version
+        assert model.cell("start_up_support", "long", "youth", "high")["status"] != "ok"
+        assert keys[0] != "start_up_support" and "start_up_support" in keys
+        description = {o["key"]: o["description"] for o in workshop.options}
+        assert description["start_up_support"].startswith("Insufficient published evidence")
+    finally:
+        wb.close()
+    cli("model", "rollback", "almp_effectiveness", "--by", "Prof. Kim", "--reason", "undo")
+    assert "15 run(s): 0 completed, 15 cached, 0 failed" in cli("run", "--all", "--no-progress")

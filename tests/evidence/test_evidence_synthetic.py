@@ -14,6 +14,9 @@ from workbench.evidence.synthetic import (
     BASE,
     GROWTH,
     HIGH_CONTEXT,
+    HIGH_CONTEXT_BY_TYPE,
+    SYNTHETIC_HORIZONS,
+    SYNTHETIC_TYPES,
     synthetic_estimates,
     true_cell_means,
 )
@@ -55,13 +58,39 @@ def test_true_means_are_the_documented_model() -> None:
     means = true_cell_means()
     assert len(means) == 5 * 3 * 2
     row = means.set_index(["programme_type", "horizon", "unemployment_context"])["mean"]
-    # training, long run, high unemployment: -1.0 + 3.0 * 2 + 1.5 by hand
-    assert row["training", "long", "high"] == pytest.approx(6.5)
+    # training, long run, high unemployment: -1.0 + 3.0 * 2 + 1.5 + 2.5 by hand
+    assert row["training", "long", "high"] == pytest.approx(9.0)
+    assert row["training", "long", "low"] == pytest.approx(5.0)
     assert row["public_employment", "short", "low"] == pytest.approx(-2.0)
-    expected = BASE["job_search_assistance"] + GROWTH["job_search_assistance"] + HIGH_CONTEXT
+    assert row["public_employment", "short", "high"] == pytest.approx(0.5)
+    expected = (
+        BASE["job_search_assistance"]
+        + GROWTH["job_search_assistance"]
+        + HIGH_CONTEXT
+        + HIGH_CONTEXT_BY_TYPE["job_search_assistance"]
+    )
     assert row["job_search_assistance", "medium", "high"] == pytest.approx(expected)
+    assert expected == pytest.approx(3.0)  # 2.0 + 0.5 + 1.5 - 1.0
     attrs = synthetic_estimates(10).attrs["true_means"]
     assert attrs == {key: float(value) for key, value in row.items()}
+
+
+def test_context_gap_depends_on_the_type() -> None:
+    row = true_cell_means().set_index(["programme_type", "horizon", "unemployment_context"])
+    assert set(HIGH_CONTEXT_BY_TYPE) == set(SYNTHETIC_TYPES)
+    for t in SYNTHETIC_TYPES:
+        for h in SYNTHETIC_HORIZONS:
+            gap = row.loc[(t, h, "high"), "mean"] - row.loc[(t, h, "low"), "mean"]
+            assert gap == pytest.approx(HIGH_CONTEXT + HIGH_CONTEXT_BY_TYPE[t])
+    # the ranking of types by true mean differs between the contexts at the medium horizon
+    medium = true_cell_means().query("horizon == 'medium'")
+    order = {
+        c: list(g.sort_values("mean", ascending=False)["programme_type"])
+        for c, g in medium.groupby("unemployment_context")
+    }
+    assert order["low"][0] == "private_sector_subsidy"
+    assert order["high"][0] == "training"
+    assert order["high"] != order["low"]
 
 
 def test_plain_groupby_recovers_the_cell_means() -> None:

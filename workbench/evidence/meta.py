@@ -151,8 +151,8 @@ def pool(effect: np.ndarray, variance: np.ndarray) -> dict[str, float]:
         result = meta_regression(
             y, v, X=None, add_intercept=True, method="DL", small_sample_correction="wald"
         )
-    row = result.to_df().iloc[0]
-    het = result.get_heterogeneity_stats()
+        row = result.to_df().iloc[0]
+        het = result.get_heterogeneity_stats()  # Q = 0 divides by zero in I^2: 0 below
     estimate, se = float(row["estimate"]), float(row["se"])
     # normal-theory (Wald) interval, metafor's default
     return {
@@ -160,7 +160,7 @@ def pool(effect: np.ndarray, variance: np.ndarray) -> dict[str, float]:
         "ci_low": estimate - Z95 * se,
         "ci_high": estimate + Z95 * se,
         "tau2": float(np.ravel(result.tau2)[0]),
-        "i2": max(0.0, float(np.ravel(het["I^2"])[0]) / 100),
+        "i2": max(0.0, float(np.nan_to_num(np.ravel(het["I^2"])[0])) / 100),
         "q": float(np.ravel(het["Q"])[0]),
     }
 
@@ -215,8 +215,10 @@ def _regress(rows: pd.DataFrame) -> tuple[list[MetaTerm], float | None, float | 
         )
         for _, r in table.iterrows()
     ]
-    het = result.get_heterogeneity_stats()
-    i2 = max(0.0, float(np.ravel(het["I^2"])[0]) / 100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        het = result.get_heterogeneity_stats()
+    i2 = max(0.0, float(np.nan_to_num(np.ravel(het["I^2"])[0])) / 100)
     return terms, float(np.ravel(result.tau2)[0]), i2, ""
 
 

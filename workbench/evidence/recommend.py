@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -257,7 +257,18 @@ def _studies(n: int) -> str:
 
 
 def _effect(model: EffectivenessModel, ptype: str, horizon: str) -> dict[str, Any] | None:
-    """The pooled effect size at the horizon, else over all horizons, else None."""
+    """The pooled effect size at the horizon, else over all horizons, else None.
+
+    Computed once per model, type and horizon (a group's ``ids`` can be long).
+    """
+    cache = model.__dict__.setdefault("_effect_cache", {})
+    if (ptype, horizon) not in cache:
+        cache[ptype, horizon] = _pooled_effect(model, ptype, horizon)
+    hit = cache[ptype, horizon]
+    return None if hit is None else dict(hit)
+
+
+def _pooled_effect(model: EffectivenessModel, ptype: str, horizon: str) -> dict[str, Any] | None:
     groups = [g.to_dict() for g in model.meta_for(ptype)]
     at = [g for g in groups if g["horizon"] == horizon]
     overall = [g for g in groups if g["horizon"] == "all" and horizon in g["horizons"]]
@@ -341,12 +352,7 @@ def recommend(
                 )
             )
         options.sort(key=_order)
-        by_group[group] = tuple(
-            PolicyOption(
-                **{**asdict(o), "rank": i + 1, "evidence_ids": o.evidence_ids, "notes": o.notes}
-            )
-            for i, o in enumerate(options)
-        )
+        by_group[group] = tuple(replace(o, rank=i + 1) for i, o in enumerate(options))
     return Recommendation(
         model_version=model_version,
         region=context.region,

@@ -6,12 +6,17 @@ such rows.
 
 Generating model (all effects in percentage points of employment, ``unit = pp``). Each row
 falls in one cell (programme type x horizon x unemployment context), drawn uniformly. The
-true cell mean is additive::
+true cell mean is::
 
-    mean = BASE[type] + GROWTH[type] * step[horizon] + HIGH_CONTEXT * (context == high)
+    mean = BASE[type] + GROWTH[type] * step[horizon]
+           + (HIGH_CONTEXT + HIGH_CONTEXT_BY_TYPE[type]) * (context == high)
 
 with ``step`` = 0 (short), 1 (medium), 2 (long) and the made-up parameters
-:data:`BASE`, :data:`GROWTH` and :data:`HIGH_CONTEXT` below. A row's true effect is the
+:data:`BASE`, :data:`GROWTH`, :data:`HIGH_CONTEXT` and :data:`HIGH_CONTEXT_BY_TYPE` below.
+The type x context term lets the ranking of programme types differ between high and low
+unemployment (e.g. training gains most from a high-unemployment context, job search
+assistance least), so a recommender's response to the context can be checked. Within one
+type the mean stays additive in horizon and context. A row's true effect is the
 cell mean plus a between-estimate deviation ``TAU * N(0, 1)``; its standard error is
 ``U(SE_RANGE)``; its estimate is the true effect plus ``se * N(0, 1)``, rounded to 2
 decimals (se to 3). Significance is ``|estimate / se| >= 1.96`` with the estimate's sign.
@@ -31,6 +36,7 @@ __all__ = [
     "DEFAULT_SEED",
     "GROWTH",
     "HIGH_CONTEXT",
+    "HIGH_CONTEXT_BY_TYPE",
     "SE_RANGE",
     "SYNTHETIC_CONTEXTS",
     "SYNTHETIC_HORIZONS",
@@ -68,6 +74,14 @@ GROWTH: dict[str, float] = {
 }
 #: Made-up extra effect in a high-unemployment context, pp.
 HIGH_CONTEXT = 1.5
+#: Made-up type-specific change of the high-unemployment effect, pp (added to HIGH_CONTEXT).
+HIGH_CONTEXT_BY_TYPE: dict[str, float] = {
+    "training": 2.5,
+    "job_search_assistance": -1.0,
+    "private_sector_subsidy": 0.0,
+    "public_employment": 1.0,
+    "start_up_support": 0.0,
+}
 #: Made-up standard deviation of true effects within a cell, pp.
 TAU = 1.0
 #: Standard errors are drawn uniformly from this range, pp.
@@ -85,7 +99,9 @@ def true_cell_means() -> pd.DataFrame:
             "programme_type": t,
             "horizon": h,
             "unemployment_context": c,
-            "mean": BASE[t] + GROWTH[t] * _STEP[h] + (HIGH_CONTEXT if c == "high" else 0.0),
+            "mean": BASE[t]
+            + GROWTH[t] * _STEP[h]
+            + ((HIGH_CONTEXT + HIGH_CONTEXT_BY_TYPE[t]) if c == "high" else 0.0),
         }
         for t in SYNTHETIC_TYPES
         for h in SYNTHETIC_HORIZONS

@@ -301,7 +301,8 @@ def fit_vote_model(frame: pd.DataFrame) -> VoteModel:
     few = ~rows["programme_type"].isin(supported)
     if few.any():
         excluded["programme type with too few votes (insufficient evidence)"] = int(few.sum())
-    rows = rows[~few].reset_index(drop=True)
+    # a fixed order (by id) so that the same rows in another order give the same fit
+    rows = rows[~few].sort_values("id", kind="stable").reset_index(drop=True)
     if not supported or rows["significance"].nunique() < 2:
         raise ValueError(
             f"the vote-count model needs a programme type with at least {MIN_ROWS} votes "
