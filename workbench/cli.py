@@ -19,6 +19,7 @@ import click
 from pydantic import ValidationError
 
 from workbench.cli_data import data_group
+from workbench.cli_format import table as _table
 from workbench.cli_models import evidence_group, model_group
 from workbench.config import Settings
 from workbench.db import current_revision, display_url, head_revision, upgrade
@@ -27,16 +28,6 @@ from workbench.service import Workbench
 from workbench.workspace import init_workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
-    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 def handle_errors(func: F) -> F:

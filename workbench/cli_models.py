@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from workbench.cli_format import table as _table
+
 if TYPE_CHECKING:
     from workbench.registry import Cell, CellChange, Decision, VersionInfo
     from workbench.service import Workbench
@@ -22,16 +24,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _BY = click.option("--by", "by", required=True, metavar="NAME", help="Who decides (logged).")
 _REASON = click.option("--reason", required=True, metavar="TEXT", help="Why (logged).")
-
-
-def _table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
-    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 def _when(value: datetime | None) -> str:
@@ -56,7 +48,7 @@ def _cell(cell: Cell | None) -> str:
     return f"{_number(cell.value)}{interval} n={cell.n}"
 
 
-def _diff_table(changes: Sequence[CellChange]) -> str:
+def _difftable(changes: Sequence[CellChange]) -> str:
     rows = [
         (
             c.change.replace("_", " "),
@@ -102,7 +94,7 @@ def _print_version(wb: Workbench, info: VersionInfo, all_cells: bool = False) ->
     click.echo(f"\nheadline cells against {against}: {len(changes)} changed")
     if changes:
         shown = changes if all_cells else changes[:SHOWN_CELLS]
-        click.echo(_diff_table(shown))
+        click.echo(_difftable(shown))
         if len(shown) < len(changes):
             click.echo(f"… and {len(changes) - len(shown)} more (--all lists every cell)")
     if info.card_text:
