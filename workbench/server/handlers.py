@@ -8,77 +8,24 @@ the error's HTTP status.
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Callable
 from html import escape
 from typing import Any
 
 import tornado.web
-from jupyter_server.base.handlers import APIHandler, JupyterHandler
+from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
 
 from workbench.config import Settings
-from workbench.exceptions import InvalidInput, WorkbenchError
 from workbench.facilitation.notebook import dashboard_url
 from workbench.participation.workshops import STATES, WorkshopService
-from workbench.server.body import MAX_BODY, BodyError, parse_object
+from workbench.server.base import ApiBase
+from workbench.server.body import MAX_BODY
+from workbench.server.evidence_pages import evidence_routes
 from workbench.service import Workbench
 
 __all__ = ["MAX_BODY", "setup_handlers"]
 #: Ids and round numbers are 32-bit integers in the database; larger ones cannot exist.
 MAX_ID = 2**31 - 1
-
-
-class _Base(APIHandler):
-    @property
-    def wb(self) -> Workbench:
-        service: Workbench = self.settings["workbench_service"]
-        return service
-
-    def body(self) -> dict[str, Any]:
-        """The request's JSON object (see :mod:`workbench.server.body`); 4xx if refused."""
-        try:
-            return parse_object(self.request.body, self.request.headers.get("Content-Type"))
-        except BodyError as exc:
-            raise tornado.web.HTTPError(exc.status, str(exc)) from None
-
-    async def call(self, fn: Callable[..., Any], *args: Any, status: int = 200, **kw: Any) -> None:
-        ok, result = await self.run(fn, *args, **kw)
-        if ok:
-            self.set_status(status)
-            self.finish(json.dumps(_jsonable(result), default=str))
-
-    async def run(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> tuple[bool, Any]:
-        """Call ``fn`` in a worker thread; a domain error is answered here (ok is False)."""
-        try:
-            return True, await asyncio.to_thread(fn, *args, **kw)
-        except InvalidInput as exc:
-            self.set_status(exc.http_status)
-            self.finish(
-                {
-                    "error": str(exc) or "invalid input",
-                    "problems": [
-                        {"key": p.key, "message": p.message, "source": p.source}
-                        for p in exc.problems
-                    ],
-                }
-            )
-        except WorkbenchError as exc:
-            self.set_status(exc.http_status)
-            self.finish({"error": str(exc)})
-        return False, None
-
-
-def _jsonable(value: Any) -> Any:
-    if hasattr(value, "as_dict"):
-        return value.as_dict()
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: _jsonable(v) for k, v in value.__dict__.items()}
-    return value
 
 
 def _id(text: str) -> int:
@@ -102,7 +49,7 @@ def _int(value: Any, name: str, default: int | None = None) -> int:
     return value
 
 
-class AppsHandler(_Base):
+class AppsHandler(ApiBase):
     """GET: published apps. POST {"case": slug}: publish a case study."""
 
     @tornado.web.authenticated
@@ -114,7 +61,7 @@ class AppsHandler(_Base):
         await self.call(self.wb.publish, str(self.body().get("case", "")), status=201)
 
 
-class WorkshopsHandler(_Base):
+class WorkshopsHandler(ApiBase):
     """GET: workshops. POST {"case", "title"?, "expected"?, "expected_mix"?, "scale"?}:
     create one (``expected_mix`` maps stakeholder groups to counts)."""
 
@@ -144,7 +91,7 @@ class WorkshopsHandler(_Base):
         )
 
 
-class WorkshopHandler(_Base):
+class WorkshopHandler(ApiBase):
     """GET one workshop."""
 
     @tornado.web.authenticated
@@ -152,7 +99,7 @@ class WorkshopHandler(_Base):
         await self.call(self.wb.workshops.get, _id(workshop_id))
 
 
-class WorkshopActionHandler(_Base):
+class WorkshopActionHandler(ApiBase):
     """POST open | close | next-round."""
 
     @tornado.web.authenticated
@@ -160,7 +107,7 @@ class WorkshopActionHandler(_Base):
         await self.call(self.wb.workshops.act, _id(workshop_id), action)
 
 
-class LinksHandler(_Base):
+class LinksHandler(ApiBase):
     """POST {"count": n, "valid_hours"?: h} or {"shared": true}: new join links."""
 
     @tornado.web.authenticated
@@ -183,7 +130,7 @@ class LinksHandler(_Base):
         )
 
 
-class ParticipationHandler(_Base):
+class ParticipationHandler(ApiBase):
     """GET live participation per stakeholder group."""
 
     @tornado.web.authenticated
@@ -191,7 +138,7 @@ class ParticipationHandler(_Base):
         await self.call(self.wb.workshops.participation, _id(workshop_id))
 
 
-class ModerationHandler(_Base):
+class ModerationHandler(ApiBase):
     """GET the moderation queue and log; POST {target_kind, target_id, action, reason}."""
 
     @tornado.web.authenticated
@@ -220,7 +167,7 @@ class ModerationHandler(_Base):
         )
 
 
-class AnalysisHandler(_Base):
+class AnalysisHandler(ApiBase):
     """GET ?round=N: every dashboard figure of a round as JSON (default: current round)."""
 
     @tornado.web.authenticated
@@ -233,7 +180,7 @@ class AnalysisHandler(_Base):
         await self.call(self.wb.analysis, _id(workshop_id), int(raw) if raw else None)
 
 
-class DownloadHandler(_Base):
+class DownloadHandler(ApiBase):
     """GET ``export?format=xlsx|csv|json`` (csv zipped) or ``minutes`` (offline HTML) as an
     attachment, so participant text is never rendered on the lab's origin."""
 
@@ -293,6 +240,7 @@ class FacilitatorPage(JupyterHandler):
 
 def setup_handlers(web_app: Any, settings: Settings | None = None) -> None:
     """Register the handlers on a Jupyter server's tornado application."""
+
     web_app.settings["workbench_service"] = Workbench(settings or Settings())
     base = url_path_join(web_app.settings["base_url"], "workbench")
     wid = r"(?P<workshop_id>\d+)"
@@ -317,5 +265,6 @@ def setup_handlers(web_app: Any, settings: Settings | None = None) -> None:
                 DownloadHandler,
             ),
             (url_path_join(base, "facilitator"), FacilitatorPage),
+            *evidence_routes(base),
         ],
     )
