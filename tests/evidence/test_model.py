@@ -13,6 +13,7 @@ from workbench.evidence.model import (
     CONTEXT_LEVELS,
     FORMAT,
     INSUFFICIENT,
+    MIN_CELL_STUDIES,
     MIN_CELL_VOTES,
     EffectivenessModel,
     cell_key,
@@ -63,7 +64,10 @@ def test_json_round_trip_is_byte_identical(model: EffectivenessModel) -> None:
     for key in ("training|long|general|unknown", "public_employment|short|youth|high"):
         a, b = model.cell(*key.split("|")), back.cell(*key.split("|"))
         assert a["status"] == b["status"]
-        assert a["p_positive"] == b["p_positive"]
+        if a["status"] == "ok":
+            assert a["p_positive"] == b["p_positive"]
+        else:  # no figure on either side
+            assert pd.isna(a["p_positive"]) and pd.isna(b["p_positive"])
     # canonical: sorted keys, no NaN
     data = json.loads(raw)
     assert list(data) == sorted(data)
@@ -151,10 +155,12 @@ def test_real_base_statuses_follow_the_support_rule(
     assert "private_sector_subsidy" not in supported
     pss = model.cells[model.cells["programme_type"].eq("private_sector_subsidy")]
     assert (pss["status"] == INSUFFICIENT).all() and pss["p_positive"].isna().all()
-    counts = votes.groupby(["programme_type", "horizon"]).size()
+    counts = votes.groupby(["programme_type", "horizon"])["study"].agg(["size", "nunique"])
     for r in model.cells.itertuples(index=False):
-        n = int(counts.get((r.programme_type, r.horizon), 0))
-        expected = "ok" if r.programme_type in supported and n >= MIN_CELL_VOTES else INSUFFICIENT
+        key = (r.programme_type, r.horizon)
+        n, studies = counts.loc[key] if key in counts.index else (0, 0)
+        enough = n >= MIN_CELL_VOTES and studies >= MIN_CELL_STUDIES
+        expected = "ok" if r.programme_type in supported and enough else INSUFFICIENT
         assert r.status == expected, r.key
     excluded = model.vote.excluded
     assert excluded["not an estimate (meta-analytic finding)"] == model.counts["rows_finding"]

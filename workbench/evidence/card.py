@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from workbench.evidence.model import EffectivenessModel
+from workbench.evidence.model import MIN_CELL_STUDIES, MIN_CELL_VOTES, EffectivenessModel
 from workbench.evidence.votecount import MIN_ROWS, MIN_STUDIES, MODEL_HORIZONS, MODEL_TYPES
 
 __all__ = ["model_card"]
@@ -130,7 +130,9 @@ def model_card(model: EffectivenessModel, *, version: str = "", status: str = "c
         f"context; standard errors {vote.cov_type}.",
         f"- **Support rule** (fixed in advance): a level gets its own term only with at least "
         f"{MIN_ROWS} votes from {MIN_STUDIES} studies; otherwise it is pooled with the "
-        "reference and labelled so. Cells with too few votes say *insufficient evidence*.",
+        "reference and labelled so. A type x horizon cell needs "
+        f"{MIN_CELL_VOTES} votes from {MIN_CELL_STUDIES} studies; "
+        "otherwise it says *insufficient evidence*.",
         "- Terms in this fit: " + (", ".join(t.name for t in vote.terms) or "none"),
         "- Pooled levels: "
         + ("; ".join(f"{f}: {', '.join(levels)}" for f, levels in vote.pooled.items()) or "none"),

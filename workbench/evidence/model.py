@@ -11,9 +11,10 @@ round-trip it exactly (no pickle), so a run or the recommender reads the approve
 values and never refits.
 
 A cell is ``insufficient evidence`` (no number shown) when its programme type has too few
-votes for the model (see the support rule) or fewer than :data:`MIN_CELL_VOTES` votes at
-that horizon. A cell whose target group or context has no term of its own carries the
-pooled figure and a note saying so.
+votes for the model (see the support rule), or fewer than :data:`MIN_CELL_VOTES` votes from
+:data:`MIN_CELL_STUDIES` studies at that horizon (one study's estimates are not a body of
+evidence, however many sub-groups it reports). A cell whose target group or context has no
+term of its own carries the pooled figure and a note saying so.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ __all__ = [
     "CONTEXT_LEVELS",
     "FORMAT",
     "INSUFFICIENT",
+    "MIN_CELL_STUDIES",
     "MIN_CELL_VOTES",
     "EffectivenessModel",
     "cell_key",
@@ -52,6 +54,8 @@ FORMAT = "almp_effectiveness/1"
 INSUFFICIENT = "insufficient evidence"
 #: Votes a programme type needs at a horizon for that horizon's cells to show a number.
 MIN_CELL_VOTES = 2
+#: Studies those votes must come from.
+MIN_CELL_STUDIES = 2
 CONTEXT_LEVELS: tuple[str, ...] = ("high", "low", "unknown")
 _FACTOR_LABEL = {"target_group": "target group", "unemployment_context": "unemployment context"}
 
@@ -101,9 +105,12 @@ def _cell_table(vote: VoteModel, votes: pd.DataFrame) -> pd.DataFrame:
         if t not in vote.types:
             status = INSUFFICIENT
             notes.append(f"{ty['n']} vote(s) on {t}: too few for the model")
-        elif th["n"] < MIN_CELL_VOTES:
+        elif th["n"] < MIN_CELL_VOTES or th["studies"] < MIN_CELL_STUDIES:
             status = INSUFFICIENT
-            notes.append(f"{th['n']} vote(s) on {t} at the {h} horizon")
+            notes.append(
+                f"{th['n']} vote(s) from {th['studies']} stud{'y' if th['studies'] == 1 else 'ies'}"
+                f" on {t} at the {h} horizon"
+            )
         else:
             status = "ok"
         for factor, level in (("target_group", g), ("unemployment_context", c)):
