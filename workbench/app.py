@@ -36,6 +36,7 @@ from workbench.watch import StateWatcher
 from workbench.widgets.approval import ApprovalForm, RankingForm
 from workbench.widgets.base import FeedbackForm
 from workbench.widgets.comment import CommentForm
+from workbench.widgets.points import PointsForm
 from workbench.widgets.rating import RatingGrid
 from workbench.widgets.registration import RegistrationForm
 from workbench.widgets.statements import ProposeStatement, StatementVotes
@@ -360,6 +361,7 @@ class StakeholderApp:
                 previous_round=previous.get("round"),
                 **common,
             ),
+            *_points_form(send, info, mine, common),
             ApprovalForm(send, options=info.options, initial=mine, **common),
             RankingForm(send, options=info.options, initial=mine, **common),
             self.votes,
@@ -405,6 +407,16 @@ class StakeholderApp:
                 f"{escape(crit.get(criterion, criterion))}: "
                 f"median {stat['median']:g} of {self.info.scale} ({stat['n']} ratings)</li>"
             )
+        if res["points"] and self.info.points:
+            weights = [
+                f"{escape(crit.get(key, key))} {stat['mean'] / self.info.points:.0%}"
+                for key, stat in sorted(res["points"].items(), key=lambda kv: -kv[1]["mean"])
+            ]
+            n = max(stat["n"] for stat in res["points"].values())
+            items.append(
+                f"<li>What matters most (average weights from {n} participant"
+                f"{'' if n == 1 else 's'}): {', '.join(weights)}</li>"
+            )
         if res["approvals"]:
             n = res["approvals"]["n"]
             for key, count in res["approvals"]["counts"].items():
@@ -417,6 +429,15 @@ class StakeholderApp:
                 '<p class="wb-muted">Shown for what you have answered yourself.</p>'
                 f"<ul>{''.join(items)}</ul></div>"
             )
+
+
+def _points_form(
+    send: Any, info: WorkshopInfo, mine: dict[str, Any], common: dict[str, Any]
+) -> list[FeedbackForm]:
+    """The "what matters most" form, if the workshop asks for points."""
+    if not info.points:
+        return []
+    return [PointsForm(send, criteria=info.criteria, budget=info.points, initial=mine, **common)]
 
 
 def carried_answers(
@@ -438,6 +459,8 @@ def carried_answers(
         return {f"vote:{sid}": VOTES[v] for sid, v in payload.get("votes", {}).items()}
     if kind == "comment":
         return {f"comment:{payload.get('target', 'general')}": payload.get("text", "")}
+    if kind == "points":
+        return {f"points:{criterion}": value for criterion, value in payload.items()}
     return {}
 
 

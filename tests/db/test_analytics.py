@@ -280,3 +280,32 @@ def test_odd_values_are_read_row_by_row(world: World) -> None:
     assert answers(frame) == answers(reference(world, wid, 1))
     assert sorted(frame.rating_value.tolist()) == [3, 4] and len(frame.vote_value) == 0
     assert frame.n_rows == 3
+
+
+def test_points_are_loaded_like_the_reference(world: World) -> None:
+    wid = world.workshop()
+    tokens = world.join(wid, 4)
+    for p, token in enumerate(tokens[:3]):
+        world.submit(wid, token, "points", {"effectiveness": 25 * p, "feasibility": 100 - 25 * p})
+        world.submit(wid, token, "rating", {"ratings": {"training": {"effectiveness": 1 + p}}})
+    world.workshops.next_round(wid)
+    world.submit(wid, tokens[3], "points", {"effectiveness": 90, "feasibility": 10})
+
+    def points(frame: FeedbackFrame) -> set[tuple[int, int, int]]:
+        ids = frame.participant_ids[frame.points_participant].tolist()
+        return set(
+            zip(ids, frame.points_criterion.tolist(), frame.points_value.tolist(), strict=True)
+        )
+
+    with world.db.session() as s:
+        first = load_frame(s, workshop_id=wid, round_number=1)
+        second = load_frame(s, workshop_id=wid, round_number=2)
+    ids = first.participant_ids.tolist()
+    assert first.points_budget == 100
+    assert points(first) == {
+        (ids[p], c, v) for p in range(3) for c, v in enumerate((25 * p, 100 - 25 * p))
+    }
+    assert points(first) == points(reference(world, wid, 1))
+    assert first.rating_value.tolist() == [1, 2, 3]  # codes of the other kinds unchanged
+    assert points(second) == {(ids[3], 0, 90), (ids[3], 1, 10)}
+    assert points(second) == points(reference(world, wid, 2))

@@ -18,6 +18,7 @@ FIGURES = (
     "participation",
     "ratings",
     "rankings",
+    "weights",
     "stability",
     "opinions",
     "statements",

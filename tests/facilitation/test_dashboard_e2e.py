@@ -173,8 +173,9 @@ def test_dashboard_follows_the_workshop_moderation_and_round_two(
     body = dash.locator("body")
     dash.get_by_text("group A (5)").first.wait_for(timeout=30_000)
     assert "group B (5)" in body.inner_text()
-    # every plot is an <img> whose text alternative states its figures
-    assert dash.locator("img.wb-figure").count() == 7
+    # every plot is an <img> whose text alternative states its figures (8 with the
+    # "what matters most" weights: the workshop asks for points)
+    assert dash.locator("img.wb-figure").count() == 8
     assert dash.locator("img.wb-figure:not([alt])").count() == 0
     opinions = "Opinion map (PCA of statement votes): 10 participants in 2 opinion groups: "
     assert dash.get_by_role("img", name=opinions + "group A 5; group B 5.", exact=True).count() == 1

@@ -36,10 +36,10 @@ def test_minutes_open_offline_escape_text_and_print_to_pdf(room: Any, tmp_path: 
         "Method and sources",
     ):
         assert title in html, title
-    # the 7 plots are embedded, each with a text alternative that states its numbers
+    # the 8 plots are embedded, each with a text alternative that states its numbers
     # (nbconvert re-serialises the tags: attributes in any order)
     images = re.findall(r"<img\b[^>]*>", html)
-    assert len(images) == 7
+    assert len(images) == 8
     assert all(
         'src="data:image/png;base64,' in i and re.search(r'alt="[^"]{40,}"', i) for i in images
     )

@@ -114,3 +114,59 @@ def test_dashboard_shows_an_earlier_round_on_request(room: Any) -> None:
 
     with pytest.raises(InvalidInput, match=r"has rounds 1\.\.2"):
         summarise(room.wb, room.wid, round_number=3)
+
+
+def test_weights_overall_and_by_group_in_the_summary_dashboard_and_minutes(room: Any) -> None:
+    # camp A (p0-p4, employers and unions alternate) and camp B weigh differently
+    for p in range(6):
+        eff = 80 if p < 3 else 20
+        room.submit(p, "points", {"effectiveness": eff, "feasibility": 100 - eff})
+    s = summarise(room.wb, room.wid)
+    w = s.analysis.weights
+    # overall: (3 × 80 + 3 × 20) / 6 = 50; employers p0, p2, p4: (80 + 80 + 20) / 3 = 60;
+    # unions p1, p3, p5: (80 + 20 + 20) / 3 = 40
+    assert w.n == 6 and w.groups == ("employers", "unions")
+    assert w.overall.tolist() == pytest.approx([0.5, 0.5])
+    assert w.by_group.ravel().tolist() == pytest.approx([0.6, 0.4, 0.4, 0.6])
+    assert s.figures["weights"].startswith(PNG)
+    assert s.alt["weights"] == (
+        "What matters most, criteria weights (mean share of the points): overall (6) "
+        "Effectiveness 50%, Feasibility 50%; Employers and business associations (3) "
+        "Effectiveness 60%, Feasibility 40%; Trade unions (3) Effectiveness 40%, "
+        "Feasibility 60%."
+    )
+    html = s.html["weights"]
+    assert "6 participant(s) spread 100 points each" in html
+    assert "<th scope='col'>Trade unions (3)</th>" in html
+    assert (
+        "<tr><th scope='row'>Effectiveness</th><td class='wb-num'>0.5</td>"
+        "<td class='wb-num'>0.6</td><td class='wb-num'>0.4</td></tr>"
+    ) in html
+    dash = FacilitatorDashboard(room.wb, room.wid)
+    dash.refresh(force=True)
+    assert dash.text["weights"].value == html
+    assert 'alt="What matters most, criteria weights' in dash.img["weights"].value
+    minutes = list(s.minutes_section("weights"))
+    assert minutes[0] == "<h2>What matters most: criteria weights</h2>"
+    assert 'alt="What matters most' in minutes[1] and minutes[2] == html
+
+
+def test_a_workshop_without_points_says_so(room: Any) -> None:
+    from workbench.participation.spec import WorkshopSpec
+
+    spec = WorkshopSpec.model_validate(
+        {
+            "title": "No points",
+            "options": [{"key": "a", "label": "A"}, {"key": "b", "label": "B"}],
+            "criteria": [{"key": "x", "label": "X"}, {"key": "y", "label": "Y"}],
+            "points": False,
+        }
+    )
+    info = room.wb.workshops.create(case_slug="es61-test", spec=spec)
+    room.wb.workshops.open(info.id)
+    s = summarise(room.wb, info.id)
+    assert "weights" not in s.figures
+    assert s.html["weights"] == (
+        "<p>This workshop does not ask participants to spread points over the criteria.</p>"
+    )
+    assert s.alt["ratings"] == "Ratings heatmap: no ratings yet."

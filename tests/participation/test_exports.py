@@ -300,3 +300,40 @@ def test_read_export_refuses_what_is_not_an_export(tmp_path: Path) -> None:
 def test_guard_adds_one_quote_and_unguard_removes_exactly_one(text: str, stored: str) -> None:
     assert guard(text) == stored
     assert unguard(guard(text)) == text
+
+
+# -- points ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_points_are_a_tidy_table_in_every_format(env, tmp_path: Path, fmt: str) -> None:
+    env.open()
+    tokens = env.participants(3, groups=["employers", "unions"])
+    allocations = [(70, 30), (20, 80), (50, 50)]
+    for token, (eff, fea) in zip(tokens, allocations, strict=True):
+        env.submit(token, "points", {"effectiveness": eff, "feasibility": fea})
+    env.workshops.next_round(env.wid)
+    env.submit(tokens[0], "points", {"effectiveness": 0, "feasibility": 100})
+    ids = [env.workshops.admit(env.wid, t).public_id for t in tokens]
+
+    points = workshop_tables(env.db, env.wid)["points"]
+    assert list(points.columns) == [
+        "round", "participant", "stakeholder_group", "criterion", "criterion_label", "points",
+    ]  # fmt: skip
+    expected = []
+    for p, (eff, fea) in enumerate(allocations):
+        group = ["employers", "unions"][p % 2]
+        expected += [
+            (1, ids[p], group, "effectiveness", "Effectiveness", eff),
+            (1, ids[p], group, "feasibility", "Feasibility", fea),
+        ]
+    expected += [
+        (2, ids[0], "employers", "effectiveness", "Effectiveness", 0),
+        (2, ids[0], "employers", "feasibility", "Feasibility", 100),
+    ]
+    got = [tuple(row) for row in points.itertuples(index=False, name=None)]
+    assert sorted(got) == sorted(expected)
+    assert points.groupby(["round", "participant"])["points"].sum().eq(100).all()
+
+    back = read_export(write_export({"points": points}, fmt, home=tmp_path))
+    pd.testing.assert_frame_equal(back["points"], points, obj="points")

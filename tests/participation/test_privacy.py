@@ -350,3 +350,27 @@ def test_purge_expired_erases_only_workshops_past_their_retention(env) -> None:
     assert env.count("participant") == 3
     with pytest.raises(InvalidInput, match="timezone-aware"):
         privacy.purge_expired(now=closed_at.replace(tzinfo=None))
+
+
+def test_points_are_in_the_participant_export_and_erased(env, tmp_path: Path) -> None:
+    env.open()
+    tokens = env.participants(2, groups=["employers", "unions"])
+    env.submit(tokens[0], "points", {"effectiveness": 70, "feasibility": 30})
+    env.submit(tokens[1], "points", {"effectiveness": 40, "feasibility": 60})
+    ids = [env.workshops.admit(env.wid, t).public_id for t in tokens]
+    privacy = PrivacyService(env.db, env.settings)
+
+    data = privacy.export_participant(ids[0])
+    mine = {f["item"]: f["value"] for f in data["feedback"] if f["kind"] == "points"}
+    assert mine == {"points:effectiveness": 70, "points:feasibility": 30}
+    assert [s["kind"] for s in data["submissions"]] == ["points"]
+
+    report = privacy.erase(ids[0])
+    assert report.rows["feedback"] == 2 and report.rows["submission"] == 1
+    left = sorted((r.item, r.value) for r in env.feedback_rows(kind="points"))
+    assert left == [("points:effectiveness", 40), ("points:feasibility", 60)]
+    points = workshop_tables(env.db, env.wid)["points"]
+    assert set(points["participant"]) == {ids[1]}
+    for fmt in FORMATS:
+        written = write_export(workshop_tables(env.db, env.wid), fmt, home=tmp_path / fmt)
+        assert ids[0] not in _export_text(written)

@@ -220,3 +220,48 @@ def test_diagnosis_spec_says_what_the_data_point_to() -> None:
     bare = diagnosis_spec(title="T", diagnosis={}, region_name="X", target_groups=[])
     assert "mobility_support" not in [o["key"] for o in bare["options"]]
     assert bare["statements"][0] == "Employers in X should co-design the programmes."
+
+
+# -- points (what matters most) ------------------------------------------------------
+
+
+def test_points_default_on_with_two_criteria_and_off_with_one() -> None:
+    assert parse_spec(_raw(), "spec.yaml").points == 100
+    one = _raw(criteria=[{"key": "effectiveness", "label": "Effectiveness"}])
+    assert parse_spec(one, "spec.yaml").points is None
+    assert parse_spec(_raw(points=True), "spec.yaml").points == 100
+    assert parse_spec(_raw(points=False), "spec.yaml").points is None
+    assert parse_spec(_raw(points=None), "spec.yaml").points is None
+    assert parse_spec(_raw(points=10), "spec.yaml").points == 10
+    dumped = parse_spec(_raw(), "spec.yaml").model_dump(mode="json")
+    assert dumped["points"] == 100  # stored with the workshop, so it never changes
+
+
+@pytest.mark.parametrize("value", [0, 9, 1001, -100, 2.5, 100.0, "100", "lots", [100], {}])
+def test_points_must_be_a_budget_true_or_false(value: Any) -> None:
+    assert _problems(_raw(points=value)) == [
+        ("points", "must be a whole number of points from 10 to 1000 (e.g. 100), true or false")
+    ]
+
+
+def test_points_need_two_criteria() -> None:
+    one = _raw(criteria=[{"key": "effectiveness", "label": "Effectiveness"}], points=100)
+    assert _problems(one) == [("points", "spreading points needs at least two criteria")]
+
+
+def test_the_default_specs_ask_for_100_points() -> None:
+    from workbench.participation.spec import default_spec, diagnosis_spec
+
+    evidence = {
+        "ranking": [
+            {"status": "ranked", "programme_type": t, "programme": t.title(), "score": 2,
+             "n_findings": 3}
+            for t in ("training", "wage_subsidy")
+        ]
+    }  # fmt: skip
+    made = [
+        default_spec(title="T", evidence=evidence, region_name="R", target_groups=[]),
+        diagnosis_spec(title="T", diagnosis={}, region_name="R", target_groups=[]),
+    ]
+    for raw in made:
+        assert parse_spec(raw, "default").points == 100

@@ -12,12 +12,12 @@ for one query per kind with SQL ``CASE`` mappings of the item keys, and needs ab
 the CPU time of fetching the rows one by one (``SELECT participant_id, item, value``).
 
 JSON values are cast to text in SQL (PostgreSQL's ``json`` type needs it). Item keys
-(``rating:<option>:<criterion>``, ``approval:<option>``, ``vote:<statement id>``) and
-values (``1``..``9``, ``-1``, ``0``, ``true``, ``false``) never contain spaces; should a
-participant's string not split into exactly two tokens per answer (a value written by
-other means), their rows are read one by one instead. Votes on statements that are not
-approved, unknown items and invalid values are dropped. Rankings (one JSON list per
-participant) are read separately and parsed in Python.
+(``rating:<option>:<criterion>``, ``approval:<option>``, ``vote:<statement id>``,
+``points:<criterion>``) and values (``-1``..``1000``, ``true``, ``false``) never contain
+spaces; should a participant's string not split into exactly two tokens per answer (a
+value written by other means), their rows are read one by one instead. Votes on
+statements that are not approved, unknown items and invalid values are dropped. Rankings
+(one JSON list per participant) are read separately and parsed in Python.
 """
 
 from __future__ import annotations
@@ -34,11 +34,15 @@ from sqlmodel import Session, col
 from workbench.db.models import Feedback, Participant, Statement, Workshop
 from workbench.exceptions import WorkshopNotFound
 from workbench.participation.analysis import FeedbackFrame
+from workbench.participation.spec import MAX_POINTS
 
 #: kinds read in bulk (their items and values contain no spaces)
-_BULK_KINDS = ("rating", "approval", "vote")
-#: value codes; anything else is dropped
-_VALUES: dict[str, int] = {str(v): v for v in range(-1, 10)} | {"true": 1, "false": 0}
+_BULK_KINDS = ("rating", "approval", "vote", "points")
+#: value codes (ratings, votes, points up to the largest budget); anything else is dropped
+_VALUES: dict[str, int] = {str(v): v for v in range(-1, MAX_POINTS + 1)} | {
+    "true": 1,
+    "false": 0,
+}
 _BAD = -99
 
 
@@ -148,11 +152,15 @@ def load_frame(session: Session, *, workshop_id: int, round_number: int) -> Feed
     participant_ids = np.array([p[0] for p in people], dtype=np.int64)
     statement_ids = np.array([s[0] for s in statements], dtype=np.int64)
 
-    # item codes: ratings [0, R), approvals [R, R + O), votes [R + O, R + O + S)
+    # item codes: ratings [0, R), approvals [R, R + O), votes [R + O, R + O + S),
+    # points [R + O + S, R + O + S + C)
     n_ratings, n_options = len(options) * len(criteria), len(options)
     keys = [f"rating:{o}:{c}" for o in options for c in criteria]
     keys += [f"approval:{o}" for o in options]
     keys += [f"vote:{sid}" for sid in statement_ids]
+    keys += [f"points:{c}" for c in criteria]
+    first_points = n_ratings + n_options + len(statement_ids)
+    budget = int(spec.get("points") or 0)
     item_code = {key: i for i, key in enumerate(keys)}
 
     pids, items, values = _answers(session, workshop_id, round_number)
@@ -163,7 +171,9 @@ def load_frame(session: Session, *, workshop_id: int, round_number: int) -> Feed
     is_rating = known & (item >= 0) & (item < n_ratings) & (value >= 1) & (value <= scale_max)
     is_approval = known & (item >= n_ratings) & (item < n_ratings + n_options)
     is_approval &= (value == 0) | (value == 1)
-    is_vote = known & (item >= n_ratings + n_options) & (value >= -1) & (value <= 1)
+    is_vote = known & (item >= n_ratings + n_options) & (item < first_points)
+    is_vote &= (value >= -1) & (value <= 1)
+    is_points = known & (item >= first_points) & (value >= 0) & (value <= budget)
 
     option_code = {o: i for i, o in enumerate(options)}
     ranked_by: list[int] = []
@@ -208,4 +218,8 @@ def load_frame(session: Session, *, workshop_id: int, round_number: int) -> Feed
         vote_statement=item[is_vote] - n_ratings - n_options,
         vote_value=value[is_vote],
         n_rows=int(n_rows),
+        points_budget=budget,
+        points_participant=part[is_points],
+        points_criterion=item[is_points] - first_points,
+        points_value=value[is_points],
     )

@@ -158,6 +158,29 @@ def stability(items: Sequence[str], delta_cv: Sequence[float], threshold: float)
     )
 
 
+def weights(
+    criteria: Sequence[str],
+    overall: Sequence[float],
+    n: int,
+    groups: Sequence[str],
+    by_group: np.ndarray,
+    group_n: Sequence[int],
+) -> str:
+    """Each criterion's weight (mean points / budget) overall, then per stakeholder group."""
+    if n == 0:
+        return "What matters most: nobody has spread their points yet."
+
+    def row(values: Sequence[float]) -> str:
+        return ", ".join(
+            f"{c} {num(float(v) * 100, 0)}%" for c, v in zip(criteria, values, strict=True)
+        )
+
+    items = [f"overall ({n}) {row(overall)}"]
+    for g, k, values in zip(groups, group_n, by_group, strict=True):
+        items.append(f"{g} ({int(k)}) {row(values)}")
+    return join("What matters most, criteria weights (mean share of the points): ", items)
+
+
 __all__ = [
     "LIMIT",
     "join",
@@ -169,4 +192,5 @@ __all__ = [
     "sensitivity",
     "stability",
     "statement_consensus",
+    "weights",
 ]

@@ -104,6 +104,7 @@ class FacilitatorDashboard:
                 "participation",
                 "ratings",
                 "rankings",
+                "weights",
                 "opinions",
                 "statements",
                 "sensitivity",
@@ -116,6 +117,7 @@ class FacilitatorDashboard:
                 "missing",
                 "ratings",
                 "consensus",
+                "weights",
                 "opinions",
                 "statements",
                 "sensitivity",
@@ -153,6 +155,14 @@ class FacilitatorDashboard:
                     "(rank r of k earns k − r + 1), and Kendall's W for agreement on the order.",
                     ["rankings"],
                     ["consensus"],
+                ),
+                self._section(
+                    "What matters most: criteria weights",
+                    "Each participant spreads the workshop's points (e.g. 100) over the "
+                    "criteria; a criterion's weight is its mean number of points divided by "
+                    "the budget, overall and per stakeholder group.",
+                    ["weights"],
+                    ["weights"],
                 ),
                 self._section(
                     "Stability between rounds",

@@ -29,6 +29,7 @@ SECTIONS = (
     "participation",
     "ratings",
     "rankings",
+    "weights",
     "stability",
     "opinions",
     "statements",

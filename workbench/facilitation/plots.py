@@ -221,3 +221,38 @@ def stability(items: Sequence[str], delta_cv: Sequence[float], threshold: float)
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_title("Stability between rounds", loc="left", fontsize=11)
     return fig
+
+
+def weights(
+    criteria: Sequence[str],
+    overall: np.ndarray,
+    groups: Sequence[str],
+    by_group: np.ndarray,
+    overall_label: str = "overall",
+) -> Figure:
+    """Criteria weights (mean share of the points, %) overall and per stakeholder group."""
+    n_series = 1 + len(groups)
+    fig = Figure(figsize=(8, 0.32 * n_series * max(len(criteria), 2) + 1.6))
+    if not np.isfinite(overall).any():
+        return _empty(fig, "Nobody has spread their points yet")
+    ax = fig.add_subplot()
+    y = np.arange(len(criteria))
+    height = 0.8 / n_series
+    series = [(overall_label, overall, "#1a1a1a")] + [
+        (g, by_group[i], PALETTE[i % len(PALETTE)]) for i, g in enumerate(groups)
+    ]
+    for k, (label, values, colour) in enumerate(series):
+        shown = np.nan_to_num(np.asarray(values, dtype=float)) * 100
+        pos = y - 0.4 + height * (k + 0.5)
+        ax.barh(pos, shown, height=height, color=colour, label=label)
+        for p, v in zip(pos, shown, strict=True):
+            ax.text(v + 0.8, p, f"{v:.0f}%", va="center", fontsize=7.5, color="#1a1a1a")
+    top = max(float(np.nanmax(np.concatenate([overall, by_group.ravel()]))) * 100, 10.0)
+    ax.set_xlim(0, min(top * 1.2 + 5, 100))
+    ax.set_yticks(y, criteria)
+    ax.invert_yaxis()
+    ax.set_xlabel("weight: mean share of the points (%)")
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title("What matters most: criteria weights", loc="left", fontsize=11)
+    return fig

@@ -61,6 +61,7 @@ class WorkshopSummary:
             "participation": "Who took part",
             "ratings": "Ratings and Delphi consensus",
             "rankings": "Approval and ranking",
+            "weights": "What matters most: criteria weights",
             "stability": "Stability between rounds",
             "opinions": "Opinion groups",
             "statements": "Statements: where the groups agree",
@@ -269,6 +270,15 @@ def _add_analysis(summary: WorkshopSummary, a: Any, previous: Any) -> None:
     summary.figures["rankings"] = plots.png(plots.rankings(a.option_labels, share, a.borda))
     summary.alt["rankings"] = alttext.rankings(a.option_labels, share, a.borda)
     summary.html["consensus"] = _concordance_html(a)
+    weights = a.weights
+    if weights is None or not weights.asked:
+        summary.html["weights"] = (
+            "<p>This workshop does not ask participants to spread points over the criteria.</p>"
+        )
+    else:
+        summary.figures["weights"], summary.alt["weights"], summary.html["weights"] = _weights(
+            weights
+        )
     for name, part in (
         ("stability", _stability),
         ("opinions", _opinions),
@@ -332,6 +342,40 @@ def _concordance_html(a: Any) -> str:
     if not a.concordance:
         parts.append("<p>Kendall's W needs at least two rankings.</p>")
     return "".join(parts)
+
+
+def _weights(wt: Any) -> tuple[bytes, str, str]:
+    """Criteria weights (mean points / budget) overall and per stakeholder group."""
+    groups = [group_label(g) for g in wt.groups]
+    counted = [f"{g} ({int(n)})" for g, n in zip(groups, wt.group_n, strict=True)]
+    fig = plots.weights(
+        wt.criterion_labels, wt.overall, counted, wt.by_group, overall_label=f"overall ({wt.n})"
+    )
+    alt = alttext.weights(
+        wt.criterion_labels, wt.overall, wt.n, groups, wt.by_group, wt.group_n.tolist()
+    )
+    if wt.n == 0:
+        return plots.png(fig), alt, "<p>Nobody has spread their points yet.</p>"
+    heads = "".join(
+        f"<th scope='col'>{escape(g)} ({int(n)})</th>"
+        for g, n in zip(groups, wt.group_n, strict=True)
+    )
+    table = np.column_stack([wt.overall, wt.by_group.T])  # criteria × (overall, groups)
+    rows = "".join(
+        f"<tr><th scope='row'>{escape(label)}</th>"
+        + "".join(f"<td class='wb-num'>{_fmt(x, 3)}</td>" for x in table[j])
+        + "</tr>"
+        for j, label in enumerate(wt.criterion_labels)
+    )
+    text = (
+        f"<p>{wt.n} participant(s) spread {wt.budget} points each over the criteria. A weight is "
+        f"the mean of the points a criterion received divided by {wt.budget}; each column adds "
+        "up to 1.</p>"
+        "<table class='wb-table'><caption>Criteria weights, overall and per stakeholder group "
+        f"(participants)</caption><thead><tr><th scope='col'>Criterion</th>"
+        f"<th scope='col'>Overall ({wt.n})</th>{heads}</tr></thead><tbody>{rows}</tbody></table>"
+    )
+    return plots.png(fig), alt, text
 
 
 def _stability(a: Any) -> tuple[bytes, str, str]:

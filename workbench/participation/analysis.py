@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,6 +33,7 @@ from workbench.participation.aggregates import (
     stability,
 )
 from workbench.participation.opinions import OpinionGroups, opinion_groups
+from workbench.participation.weights import CriterionWeights, criterion_weights
 
 if TYPE_CHECKING:
     from workbench.db import Database
@@ -55,9 +56,16 @@ _INT_FIELDS = (
     "vote_participant",
     "vote_statement",
     "vote_value",
+    "points_participant",
+    "points_criterion",
+    "points_value",
 )
 #: the lists :meth:`FeedbackFrame.from_rows` fills
-_ROW_LISTS = ("rp", "ri", "rv", "ap", "ao", "av", "kp", "ko", "vp", "vs", "vv")
+_ROW_LISTS = ("rp", "ri", "rv", "ap", "ao", "av", "kp", "ko", "vp", "vs", "vv", "pp", "pc", "pv")
+
+
+def _empty() -> IntArray:
+    return np.zeros(0, dtype=np.int64)
 
 
 def _num(x: float) -> float | None:
@@ -74,6 +82,8 @@ class FeedbackFrame:
     ``statement_ids`` (approved statements only, by id). ``ranking_order`` has one row per
     ranking: option codes, best first. ``vote_value`` is +1 agree, −1 disagree, 0 pass.
     ``n_rows`` counts the feedback rows the frame was built from (comments included).
+    ``points_*``: points given to each criterion (code) out of ``points_budget`` (0 when
+    the workshop does not ask for points).
     """
 
     workshop_id: int
@@ -99,6 +109,10 @@ class FeedbackFrame:
     vote_statement: IntArray
     vote_value: IntArray
     n_rows: int = 0
+    points_budget: int = 0
+    points_participant: IntArray = field(default_factory=_empty)
+    points_criterion: IntArray = field(default_factory=_empty)
+    points_value: IntArray = field(default_factory=_empty)
 
     def __post_init__(self) -> None:
         def fix(name: str, value: Any, dtype: Any) -> None:
@@ -115,6 +129,7 @@ class FeedbackFrame:
             ("rating_participant", "rating_item", "rating_value"),
             ("approval_participant", "approval_option", "approval_value"),
             ("vote_participant", "vote_statement", "vote_value"),
+            ("points_participant", "points_criterion", "points_value"),
         ):
             if len({len(getattr(self, f)) for f in fields}) != 1:
                 raise ValueError(f"{', '.join(fields)} must have the same length")
@@ -166,6 +181,8 @@ class FeedbackFrame:
         scode = {sid: i for i, (sid, _) in enumerate(stmts)}
         ocode = {o: i for i, o in enumerate(options)}
         icode = {f"rating:{o}:{c}": i for i, (o, c) in enumerate(_grid(options, criteria))}
+        pcode_of = {f"points:{c}": i for i, c in enumerate(criteria)}
+        budget = spec.get("points") or 0
         # (r)ating, (a)pproval, ran(k)ing, (v)ote x (p)articipant, item/option/statement, value
         out: dict[str, list[Any]] = {name: [] for name in _ROW_LISTS}
         n_rows = 0
@@ -200,6 +217,10 @@ class FeedbackFrame:
                     out["vp"].append(p)
                     out["vs"].append(scode[int(sid)])
                     out["vv"].append(value)
+            elif kind == "points" and item in pcode_of and whole and 0 <= value <= budget:
+                out["pp"].append(p)
+                out["pc"].append(pcode_of[item])
+                out["pv"].append(value)
         return cls(
             workshop_id=workshop_id,
             round=round_number,
@@ -224,6 +245,10 @@ class FeedbackFrame:
             vote_statement=out["vs"],
             vote_value=out["vv"],
             n_rows=n_rows,
+            points_budget=budget,
+            points_participant=out["pp"],
+            points_criterion=out["pc"],
+            points_value=out["pv"],
         )
 
 
@@ -281,6 +306,8 @@ class WorkshopAnalysis:
     #: compared with ``previous_round`` (None in the first round)
     stability: Stability | None
     previous_round: int | None
+    #: what matters most: criteria weights from the points (None: not computed)
+    weights: CriterionWeights | None = None
 
     def item_keys(self) -> list[str]:
         """Rating item keys ``option:criterion`` in code order."""
@@ -366,6 +393,7 @@ class WorkshopAnalysis:
             "opinions": self.opinions.as_dict(),
             "sensitivity": self.sensitivity.as_dict(),
             "stability": stab,
+            "weights": None if self.weights is None else self.weights.as_dict(),
         }
 
 
@@ -478,6 +506,7 @@ def analyse(frame: FeedbackFrame, previous: FeedbackFrame | None = None) -> Work
         frame.approval_participant,
         frame.ranking_participant,
         frame.vote_participant,
+        frame.points_participant,
     ):
         answered[codes] = True
     active = np.flatnonzero(answered)
@@ -511,7 +540,30 @@ def analyse(frame: FeedbackFrame, previous: FeedbackFrame | None = None) -> Work
         sensitivity=sensitivity,
         stability=stab,
         previous_round=None if previous is None else previous.round,
+        weights=frame_weights(frame),
     )
+
+
+def frame_weights(frame: FeedbackFrame) -> CriterionWeights:
+    """Criteria weights (mean points / budget) of a round, overall and per group."""
+    return criterion_weights(
+        frame.points_participant,
+        frame.points_criterion,
+        frame.points_value,
+        participant_groups=frame.participant_groups,
+        criteria=frame.criteria,
+        criterion_labels=frame.criterion_labels,
+        budget=frame.points_budget,
+    )
+
+
+def round_weights(db: Database, workshop_id: int, round_number: int) -> CriterionWeights:
+    """Load one round and return its criteria weights, overall and per stakeholder group."""
+    from workbench.db.analytics import load_frame
+
+    with db.session() as session:
+        frame = load_frame(session, workshop_id=workshop_id, round_number=round_number)
+    return frame_weights(frame)
 
 
 def analyse_workshop(

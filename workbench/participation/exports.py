@@ -160,6 +160,17 @@ TABLES: dict[str, Table] = {
             ("rank", "integer", "Position, 1 = best."),
         ),
         _table(
+            "points",
+            "What matters most: points each participant spread over the criteria "
+            "(one row per criterion; a participant's points add up to the workshop's budget).",
+            _ROUND,
+            _WHO,
+            ("stakeholder_group", "string", "The participant's stakeholder group."),
+            ("criterion", "string", "Criterion key."),
+            ("criterion_label", "string", "Criterion label shown to participants."),
+            ("points", "integer", "Points given to the criterion (0 to the budget)."),
+        ),
+        _table(
             "comments",
             "Comments not hidden by moderation.",
             ("comment_id", "integer", "Comment id (the target_id of moderation rows)."),
@@ -256,7 +267,8 @@ def workshop_tables(db: Database, workshop_id: int) -> dict[str, pd.DataFrame]:
         for r in rounds
     ]
     rows["participants"] = [_participant_row(p) for p in participants]
-    rows.update(_answer_rows(workshop, feedback, statements))
+    groups = {p.public_id: p.stakeholder_group or "" for p in participants}
+    rows.update(_answer_rows(workshop, feedback, statements, groups))
     rows["statements"] = [
         [st.id, st.text, st.origin, st.status, author or ""] for st, author in statements
     ]
@@ -286,6 +298,7 @@ def _answer_rows(
     workshop: Workshop,
     feedback: Sequence[tuple[Feedback, str]],
     statements: Sequence[tuple[Statement, str | None]],
+    groups: dict[str, str],
 ) -> dict[str, list[list[Any]]]:
     spec = workshop.spec
     options = {o["key"]: (i, o["label"]) for i, o in enumerate(spec.get("options", []))}
@@ -302,6 +315,7 @@ def _answer_rows(
         "ratings": [],
         "approvals": [],
         "rankings": [],
+        "points": [],
         "comments": [],
         "votes": [],
     }
@@ -336,6 +350,15 @@ def _answer_rows(
                 keyed["rankings"].append(
                     ((row.round, who, rank), [*head, opt, option(opt)[1], rank])
                 )
+        elif row.kind == "points":
+            crit = row.item.removeprefix("points:")
+            ci, clabel = criterion(crit)
+            keyed["points"].append(
+                (
+                    (row.round, who, ci, crit),
+                    [*head, groups.get(who, ""), crit, clabel, int(row.value)],
+                )
+            )
         elif row.kind == "comment" and row.status == "visible":
             about = row.item.removeprefix("comment:")
             order = -1 if about == "general" else option(about)[0]

@@ -39,7 +39,7 @@ from workbench.participation.workshops import (
     not_open_message,
 )
 
-KINDS = ("rating", "approval", "ranking", "comment", "vote", "proposal")
+KINDS = ("rating", "approval", "ranking", "comment", "vote", "proposal", "points")
 VOTES = {"agree": 1, "disagree": -1, "pass": 0}
 MAX_PAYLOAD_BYTES = 16_384
 MAX_COMMENT_CHARS = 2000
@@ -278,6 +278,8 @@ class FeedbackService:
             if not isinstance(order, list) or sorted(map(str, order)) != sorted(options):
                 raise _bad("order", "must list every option exactly once")
             return [{"kind": "ranking", "item": "ranking", "value": list(order)}], None
+        if kind == "points":
+            return points_rows(payload, criteria, spec.get("points")), None
         if kind == "comment":
             target = payload.get("target", "general")
             if target != "general" and target not in options:
@@ -370,6 +372,7 @@ class FeedbackService:
         votes: dict[str, Counter[int]] = defaultdict(Counter)
         approvals: Counter[str] = Counter()
         approvers: set[int] = set()
+        points: dict[str, list[int]] = defaultdict(list)
         for r in rows:
             if r.kind == "rating" and r.item in mine:
                 ratings[r.item.removeprefix("rating:")].append(int(r.value))
@@ -379,6 +382,8 @@ class FeedbackService:
                 approvers.add(r.participant_id)
                 if r.value:
                     approvals[r.item.removeprefix("approval:")] += 1
+            elif r.kind == "points" and any(m.startswith("points:") for m in mine):
+                points[r.item.removeprefix("points:")].append(int(r.value))
         return {
             "ratings": {
                 k: {"median": statistics.median(v), "n": len(v)} for k, v in ratings.items()
@@ -387,4 +392,44 @@ class FeedbackService:
                 k: {"agree": c[1], "disagree": c[-1], "pass": c[0]} for k, c in votes.items()
             },
             "approvals": {"n": len(approvers), "counts": dict(approvals)} if approvers else {},
+            "points": {k: {"mean": statistics.fmean(v), "n": len(v)} for k, v in points.items()},
         }
+
+
+def points_rows(payload: dict[str, Any], criteria: list[str], budget: Any) -> list[dict[str, Any]]:
+    """The feedback rows of a "points" payload ``{criterion: points}``: every criterion of
+    the workshop, whole numbers from 0 to ``budget``, adding up to exactly ``budget``."""
+    if not isinstance(budget, int) or isinstance(budget, bool):
+        raise _bad("kind", "this workshop does not ask for points")
+    unknown = [k for k in payload if k not in criteria]
+    if unknown:
+        raise _bad(
+            "points",
+            f"name an unknown criterion {str(unknown[0])!r}; the criteria are "
+            + ", ".join(criteria),
+        )
+    given = [(c, payload[c]) for c in criteria if c in payload]
+    for criterion, value in given:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _bad("points", f"for {criterion} must be a whole number from 0 to {budget}")
+    for criterion, value in given:
+        if value < 0:
+            raise _bad(
+                "points", f"include negative points for {criterion} ({value}); use 0 or more"
+            )
+    for criterion, value in given:
+        if value > budget:
+            raise _bad("points", f"for {criterion} are {value}, more than the {budget} to spread")
+    missing = [c for c in criteria if c not in payload]
+    if missing:
+        raise _bad(
+            "points",
+            f"are missing for {', '.join(missing)}; give every criterion a number (0 is allowed)",
+        )
+    total = sum(payload.values())
+    if total != budget:
+        raise _bad("points", f"add up to {total}, not {budget}")
+    return [
+        {"kind": "points", "item": f"points:{criterion}", "value": payload[criterion]}
+        for criterion in criteria
+    ]

@@ -2,6 +2,11 @@
 
 A spec comes from a YAML file (``workbench workshop create --spec FILE``) or, by default,
 from the case study's evidence review: the programme types it ranked become the options.
+
+``points`` asks each participant to spread a budget of points over the criteria (dot
+voting, "what matters most"): ``points: 100`` (or ``true``) turns it on with that budget,
+``points: false`` turns it off. Left out, it is on with 100 points whenever the workshop
+has at least two criteria.
 """
 
 from __future__ import annotations
@@ -10,7 +15,15 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from workbench.classifications import STAKEHOLDER_GROUPS
 from workbench.exceptions import InvalidInput, Problem
@@ -18,6 +31,9 @@ from workbench.yamlio import load_yaml
 
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MAX_STATEMENT_CHARS = 280
+#: the budget of points a participant spreads over the criteria, by default and its limits
+DEFAULT_POINTS = 100
+MIN_POINTS, MAX_POINTS = 10, 1000
 
 DEFAULT_CRITERIA: list[dict[str, str]] = [
     {
@@ -74,6 +90,36 @@ class WorkshopSpec(_Strict):
     options: list[Item] = Field(min_length=2, max_length=12)
     criteria: list[Item] = Field(min_length=1, max_length=8)
     statements: list[str] = Field(default_factory=list, max_length=100)
+    #: points each participant spreads over the criteria; None: not asked
+    points: int | None = None
+
+    @field_validator("points", mode="before")
+    @classmethod
+    def _points(cls, value: Any) -> int | None:
+        if value is None or value is False:
+            return None
+        if value is True:
+            return DEFAULT_POINTS
+        if not isinstance(value, int) or not MIN_POINTS <= value <= MAX_POINTS:
+            raise ValueError(
+                f"must be a whole number of points from {MIN_POINTS} to {MAX_POINTS} "
+                "(e.g. 100), true or false"
+            )
+        return value
+
+    @field_validator("points")
+    @classmethod
+    def _points_need_criteria(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and len(info.data.get("criteria") or []) < 2:
+            raise ValueError("spreading points needs at least two criteria")
+        return value
+
+    @model_validator(mode="after")
+    def _points_default(self) -> WorkshopSpec:
+        """Left out: on (100 points) when there are at least two criteria to weigh."""
+        if "points" not in self.model_fields_set:
+            self.points = DEFAULT_POINTS if len(self.criteria) >= 2 else None
+        return self
 
     @field_validator("statements")
     @classmethod
@@ -175,6 +221,7 @@ def _spec(title: str, options: list[dict[str, str]], statements: list[str]) -> d
         "options": options,
         "criteria": DEFAULT_CRITERIA,
         "statements": statements,
+        "points": DEFAULT_POINTS,
     }
 
 

@@ -65,6 +65,8 @@ class WorkshopInfo:
     #: stakeholder group → expected number of participants (the "who is missing" baseline)
     expected_mix: dict[str, int] = field(default_factory=dict)
     retention_days: int = 365
+    #: points each participant spreads over the criteria; None: not asked
+    points: int | None = None
 
     def round_or_current(self, number: int | None) -> int:
         """``number`` if the workshop has that round (None: the current round); else a
@@ -173,6 +175,7 @@ def info_of(workshop: Workshop, pub: Publication) -> WorkshopInfo:
         closed_at=workshop.closed_at,
         expected_mix=dict(spec.get("expected_mix", {})),
         retention_days=workshop.retention_days,
+        points=spec.get("points"),
     )
 
 
