@@ -1,0 +1,130 @@
+"""The ``workbench tune`` command: a round's feedback re-ranks the workshop's options.
+
+Built by :func:`tune_command`, which takes the CLI's error decorator, so this module does
+not import :mod:`workbench.cli`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from workbench.cli_format import table
+
+if TYPE_CHECKING:
+    from workbench.service import Workbench
+    from workbench.tuning.tune import TuningResult
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _print(result: TuningResult, workshop_id: int) -> None:
+    click.echo(
+        f"workshop {workshop_id}: tuned ranking ({result.method}, groups {result.group_rule}, "
+        f"{result.n_draws} draws, seed {result.seed}); inputs {result.input_hash[:16]}"
+    )
+    criteria = list(result.weights)
+    rows = [["overall", "", *(f"{result.weights[c]:.2f}" for c in criteria)]]
+    for g in result.groups:
+        weights = g.weights or {}
+        rows.append(
+            [
+                g.group,
+                f"{g.with_points}/{g.participants} (share {g.share:.2f})",
+                *(f"{weights[c]:.2f}" if c in weights else "–" for c in criteria),
+            ]
+        )
+    click.echo("\ncriteria weights (mean share of the points)")
+    click.echo(table(rows, ["group", "with points / present", *criteria]))
+    click.echo("\nranking")
+    click.echo(
+        table(
+            [
+                (
+                    r.rank,
+                    r.option,
+                    f"{r.preference:.3f}",
+                    f"{r.p_first:.0%}",
+                    "insufficient evidence" if r.insufficient_evidence else "",
+                )
+                for r in result.ranking
+            ],
+            ["rank", "option", "preference", "first in", "evidence"],
+        )
+    )
+    click.echo("\nsensitivity")
+    for line in result.sensitivity_lines():
+        click.echo(f"  {line}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
+
+
+def tune_command(handle_errors: Callable[[F], F]) -> click.Command:
+    """The ``tune`` command; ``handle_errors`` turns workbench errors into messages."""
+
+    @click.command("tune")
+    @click.argument("workshop_id", type=int)
+    @click.option("--round", "round_number", type=int, help="Round (default: the current).")
+    @click.option(
+        "--method",
+        type=click.Choice(["weighted-sum", "topsis"]),
+        default="weighted-sum",
+        show_default=True,
+    )
+    @click.option(
+        "--groups",
+        "group_rule",
+        default="equal",
+        show_default=True,
+        type=click.Choice(["equal", "as-present", "expected-mix"]),
+        help="How stakeholder groups count in the weights.",
+    )
+    @click.option(
+        "--draws",
+        "n_draws",
+        type=click.IntRange(1, 100_000),
+        default=1000,
+        show_default=True,
+        help="Bootstrap draws (rank probabilities).",
+    )
+    @click.option("--seed", type=int, default=0, show_default=True)
+    @click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
+    @click.pass_obj
+    @handle_errors
+    def tune_cmd(
+        wb: Workbench,
+        workshop_id: int,
+        round_number: int | None,
+        method: str,
+        group_rule: str,
+        n_draws: int,
+        seed: int,
+        as_json: bool,
+    ) -> None:
+        """Re-rank WORKSHOP_ID's options from a round's points and ratings, with the evidence.
+
+        Criteria weights come from the 100-point allocations (groups counted by --groups),
+        option scores from the rating medians plus the evidence criterion of the case's
+        policy mix; rank probabilities from bootstrapping participants and drawing the
+        evidence from its interval. Nothing is stored.
+        """
+        from workbench.participation.tuning import tune_round
+
+        result = tune_round(
+            wb,
+            workshop_id,
+            round_number,
+            method=method,
+            group_rule=group_rule,
+            n_draws=n_draws,
+            seed=seed,
+        )
+        if as_json:
+            click.echo(json.dumps(result.to_dict(), indent=2, default=str))
+        else:
+            _print(result, workshop_id)
+
+    return tune_cmd

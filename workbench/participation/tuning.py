@@ -1,0 +1,123 @@
+"""Tune a workshop round: its stored feedback through :func:`workbench.tuning.tune`.
+
+:func:`tune_round` reads one round with :func:`workbench.db.analytics.load_frame` (the same
+columnar load as the dashboard), turns it into the tuning frames (one row per participant
+and criterion for the 100-point allocations, one per rating), takes the evidence criterion
+from the workshop's published ``policy_mix`` artefact (the approved effectiveness model's
+P(significantly positive) for the case's first target group; none for an app without a
+policy mix) and the expected stakeholder mix from the workshop, and returns the
+:class:`~workbench.tuning.tune.TuningResult`. Nothing is written: this is the preview a
+facilitator reads before a tuned version is proposed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from workbench.evidence.recommend import Recommendation
+from workbench.exceptions import InvalidInput, Problem
+from workbench.publish import load_artefacts
+from workbench.tuning import BUDGET, evidence_from_recommendation, tune
+from workbench.tuning.tune import TuningResult
+
+if TYPE_CHECKING:
+    from workbench.participation.analysis import FeedbackFrame
+    from workbench.service import Workbench
+
+__all__ = ["NO_GROUP", "frames_of", "tune_round"]
+
+#: The stakeholder group of a participant who named none.
+NO_GROUP = "unspecified"
+
+
+def frames_of(frame: FeedbackFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The round's ``points`` and ``ratings`` frames in the tuning module's columns."""
+    pids = frame.participant_ids
+    groups = np.array([g or NO_GROUP for g in frame.participant_groups], dtype=object)
+
+    def who(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.array([f"p{pids[c]}" for c in codes], dtype=object), groups[codes]
+
+    participant, group = who(frame.points_participant)
+    points = pd.DataFrame(
+        {
+            "participant": participant,
+            "group": group,
+            "criterion": np.array(frame.criteria, dtype=object)[frame.points_criterion],
+            "points": frame.points_value.astype(int),
+        }
+    )
+    n_crit = len(frame.criteria)
+    participant, group = who(frame.rating_participant)
+    ratings = pd.DataFrame(
+        {
+            "participant": participant,
+            "group": group,
+            "option": np.array(frame.options, dtype=object)[frame.rating_item // n_crit],
+            "criterion": np.array(frame.criteria, dtype=object)[frame.rating_item % n_crit],
+            "value": frame.rating_value.astype(int),
+        }
+    )
+    return points, ratings
+
+
+def tune_round(
+    wb: Workbench,
+    workshop_id: int,
+    round_number: int | None = None,
+    *,
+    method: str = "weighted-sum",
+    group_rule: str = "equal",
+    n_draws: int = 1000,
+    seed: int = 0,
+) -> TuningResult:
+    """The tuned ranking of one round (the current one when ``round_number`` is None).
+
+    Raises:
+        WorkshopNotFound: no such workshop.
+        InvalidInput: no such round, a workshop that does not ask for points, a budget
+            other than 100, or a round the tuning refuses (no feedback, too few
+            participants or groups: the threshold and the count are named).
+    """
+    from workbench.db.analytics import load_frame
+
+    info = wb.workshops.get(workshop_id)
+    number = info.round_or_current(round_number)
+    source = f"workshop {workshop_id}"
+    if not info.points:
+        raise InvalidInput(
+            [Problem(source, "points", "this workshop does not ask for points over the "
+                     "criteria, so there are no weights to tune with")]
+        )  # fmt: skip
+    if info.points != BUDGET:
+        raise InvalidInput(
+            [Problem(source, "points", f"tuning needs allocations of {BUDGET} points; this "
+                     f"workshop asks for {info.points}")]
+        )  # fmt: skip
+    with wb.db.session() as session:
+        frame = load_frame(session, workshop_id=workshop_id, round_number=number)
+    points, ratings = frames_of(frame)
+    mix = load_artefacts(wb.db, wb.settings, info.publication_id).get("policy_mix", {})
+    doc = mix.get("json", {}).get("policy_mix")
+    evidence = None
+    if doc:
+        rec = Recommendation.from_dict(doc["recommendation"])
+        evidence = evidence_from_recommendation(rec)
+        evidence = {k: v for k, v in evidence.items() if k in frame.options}
+    return tune(
+        points,
+        ratings,
+        list(frame.criteria),
+        list(frame.options),
+        evidence=evidence or None,
+        expected_mix=info.expected_mix or None,
+        group_rule=group_rule,
+        method=method,
+        n_draws=n_draws,
+        seed=seed,
+        scale=frame.scale_max,
+        round_no=number,
+    )
