@@ -155,6 +155,7 @@ def _card(page: Any, title: str) -> Any:
 
 
 @pytest.mark.slow
+@pytest.mark.databases("sqlite")  # the points' SQL runs on both in test_feedback_points.py
 def test_a_participant_allocates_points_in_chromium(served: Any, browser: Any) -> None:
     wb = served.service()
     info = wb.create_workshop(SERVED_CASE, title="What matters most", expected=1)
