@@ -24,6 +24,27 @@ class SharedModel:
     directory: Path
     files: tuple[str, ...]
 
+    def file_named(self, filename: str) -> Path:
+        """The path of the declared file whose base name is ``filename``.
+
+        Works for flat (seeded) and versioned (``versions/<n>/…``) layouts alike.
+
+        Raises:
+            InvalidInput: the model declares no such file.
+        """
+        for rel in self.files:
+            if Path(rel).name == filename:
+                return self.directory / rel
+        raise InvalidInput(
+            [
+                Problem(
+                    f"shared_models/{self.name}/model.yaml",
+                    "files",
+                    f"no file {filename!r} (files: {', '.join(self.files)})",
+                )
+            ]
+        )
+
     def fingerprint(self) -> str:
         """Version plus the hash of every declared file: what a run depends on."""
         parts = [self.version] + [f"{f}:{sha256_file(self.directory / f)}" for f in self.files]
@@ -59,3 +80,23 @@ def load_shared_model(root: Path, name: str) -> SharedModel:
         directory=path.parent,
         files=tuple(files),
     )
+
+
+def approved_model(root: Path, name: str) -> SharedModel:
+    """The approved version of model ``name`` (what its ``model.yaml`` points to).
+
+    Raises:
+        InvalidInput: the model does not exist or its pointer is not approved.
+    """
+    model = load_shared_model(root, name)
+    if model.status != "approved":
+        raise InvalidInput(
+            [
+                Problem(
+                    f"shared_models/{name}/model.yaml",
+                    "status",
+                    f"version {model.version} is {model.status!r}, not approved",
+                )
+            ]
+        )
+    return model

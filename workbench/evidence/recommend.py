@@ -33,6 +33,7 @@ from workbench.evidence.model import INSUFFICIENT, EffectivenessModel
 from workbench.evidence.schema import TARGET_GROUPS
 from workbench.evidence.votecount import MODEL_HORIZONS, MODEL_TYPES
 from workbench.exceptions import InvalidInput, Problem
+from workbench.shared_models import approved_model
 
 __all__ = [
     "HORIZON_TEXT",
@@ -181,25 +182,8 @@ def load_approved_model(models_dir: str | Path) -> tuple[EffectivenessModel, str
     Raises:
         InvalidInput: no approved model, or its files are missing.
     """
-    from workbench.shared_models import load_shared_model
-
-    shared = load_shared_model(Path(models_dir), "almp_effectiveness")
-    if shared.status != "approved":
-        raise InvalidInput(
-            [
-                Problem(
-                    "shared_models/almp_effectiveness/model.yaml",
-                    "status",
-                    f"version {shared.version} is {shared.status!r}, not approved",
-                )
-            ]
-        )
-    json_files = [f for f in shared.files if f.endswith("model.json")]
-    if not json_files:
-        raise InvalidInput(
-            [Problem("shared_models/almp_effectiveness/model.yaml", "files", "no model.json")]
-        )
-    return EffectivenessModel.load(shared.directory / json_files[0]), shared.version
+    shared = approved_model(Path(models_dir), "almp_effectiveness")
+    return EffectivenessModel.load(shared.file_named("model.json")), shared.version
 
 
 def _check(target_groups: Sequence[str], horizon: str) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from workbench.exceptions import InvalidInput, Problem
-from workbench.shared_models import load_shared_model
+from workbench.shared_models import approved_model
 
 #: A model name: lower-case letters, digits, '_' and '-' (it names a folder).
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9_\-]{0,63}")
@@ -168,13 +168,4 @@ def approved_file(models_dir: Path, name: str, filename: str) -> Path:
     Raises:
         InvalidInput: the model does not exist, is not approved, or has no such file.
     """
-    model = load_shared_model(Path(models_dir), name)
-    source = f"shared_models/{name}/model.yaml"
-    if model.status != "approved":
-        raise InvalidInput([Problem(source, "status", f"version {model.version} is not approved")])
-    for rel in model.files:
-        if Path(rel).name == filename:
-            return model.directory / rel
-    raise InvalidInput(
-        [Problem(source, "files", f"no file {filename!r} (files: {', '.join(model.files)})")]
-    )
+    return approved_model(Path(models_dir), name).file_named(filename)
