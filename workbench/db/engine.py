@@ -26,7 +26,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: Newest migration revision; a test checks it against Alembic's head. Opening an
 #: up-to-date database then needs no Alembic import at all (fast CLI start-up).
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 #: Execution option marking a session that writes and must serialise with other writers.
 WRITE_OPTION = "workbench_write"
 
@@ -115,13 +115,17 @@ class Database:
             upgrade(url)
 
     @contextmanager
-    def session(self, *, write: bool = False) -> Iterator[Session]:
+    def session(self, *, write: bool = False, snapshot: bool = False) -> Iterator[Session]:
         """A session that commits on success and rolls back on error.
 
         ``write=True`` takes SQLite's write lock when the transaction begins, so that
         concurrent writers queue (busy timeout) instead of failing mid-transaction.
+        ``snapshot=True`` makes every read of the session see the same committed state
+        (PostgreSQL REPEATABLE READ; a SQLite WAL transaction already does).
         """
         bind = self.engine.execution_options(**{WRITE_OPTION: True}) if write else self.engine
+        if snapshot and self.engine.dialect.name == "postgresql":
+            bind = bind.execution_options(isolation_level="REPEATABLE READ")
         with Session(bind, expire_on_commit=False) as session:
             try:
                 yield session

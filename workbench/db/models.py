@@ -390,3 +390,66 @@ class EvidenceChange(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+# -- tuned recommendations -----------------------------------------------------------
+
+
+class RecommendationVersion(SQLModel, table=True):
+    """One tuned recommendation: a workshop round's feedback re-ranking a case's options.
+
+    Never changed once written. ``version`` is the content hash of what determines the
+    tuning (feedback values and row ids, parameters, evidence and its model version);
+    ``parent`` is the version accepted for the case when this one was first proposed.
+    ``feedback_rows`` is JSON text ``[[feedback id, revision], …]``: the exact rows used.
+    ``result`` is the :class:`workbench.tuning.TuningResult` as JSON text; ``changes`` the
+    plain-language lines against the parent (or the evidence-only ranking).
+    """
+
+    __tablename__ = "recommendation_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: str = Field(max_length=64, unique=True)
+    case_slug: str = Field(index=True, max_length=64)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True)
+    round: int
+    parent: str | None = Field(default=None, max_length=64)
+    method: str = Field(max_length=32)
+    group_rule: str = Field(max_length=32)
+    n_draws: int
+    seed: int
+    evidence_model: str = Field(default="", max_length=120)
+    input_hash: str = Field(max_length=64)
+    feedback_rows: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    result: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    changes: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    created_by: str = Field(max_length=120)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class RecommendationEvent(SQLModel, table=True):
+    """The tuned recommendations' audit log: proposals, acceptances and rollbacks.
+
+    The accepted version of a case is the one named by its latest ``accept`` or
+    ``rollback`` event; ``run_hash`` and ``publication_id`` say which policy-mix run and
+    which app that decision produced.
+    """
+
+    __tablename__ = "recommendation_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_slug: str = Field(index=True, max_length=64)
+    version: str = Field(max_length=64, index=True)
+    #: "propose", "accept" or "rollback"
+    action: str = Field(max_length=16)
+    actor: str = Field(max_length=120)
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    #: the version accepted before (accept, rollback)
+    from_version: str | None = Field(default=None, max_length=64)
+    run_hash: str | None = Field(default=None, max_length=64)
+    publication_id: int | None = Field(default=None)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
