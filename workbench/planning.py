@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from workbench.casestudies import SHARED_FIELDS, CaseStudy
 from workbench.data.catalog import DataCatalog
 from workbench.exceptions import InputError, InvalidInput, Problem, TemplateNotFound
 from workbench.shared_models import load_shared_model
-from workbench.templates import Template, TemplateLibrary
+from workbench.templates import TUNING_PARAMETER, Template, TemplateLibrary
 
 #: Bump when the meaning of the hash payload changes, so old cache entries retire.
 HASH_SCHEMA = 1
@@ -98,8 +98,14 @@ def plan_case(
     catalog: DataCatalog,
     models_dir: Path,
     kernel_name: str,
+    tuning: Mapping[str, Any] | None = None,
 ) -> tuple[list[RunSpec], list[Problem]]:
-    """Specs and problems for every template of one case study."""
+    """Specs and problems for every template of one case study.
+
+    ``tuning`` is the case's accepted tuned recommendation: templates that take one get
+    it as their ``tuning`` parameter, so it is part of their run's content hash. Without
+    one, nothing is added and the hashes are those of the untuned runs.
+    """
     specs: list[RunSpec] = []
     problems: list[Problem] = []
     for name in case.templates:
@@ -128,6 +134,8 @@ def plan_case(
             problems.extend(exc.problems)
             continue
 
+        if template.tuning and tuning:
+            params = {**params, TUNING_PARAMETER: dict(tuning)}
         template_source = f"templates/{template.path.name}"
         missing = [rel for rel in template.inputs if not catalog.exists(rel)]
         for rel in missing:
@@ -214,11 +222,13 @@ def plan_runs(
     catalog: DataCatalog | Callable[[CaseStudy], DataCatalog],
     models_dir: Path,
     kernel_name: str,
+    tuning: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[RunSpec]:
     """Validate and plan all pairs; raise InvalidInput with every problem found.
 
     ``catalog`` is one data pack for every case, or a function giving each case its pack
-    (a case study may name its own with ``data_pack:``).
+    (a case study may name its own with ``data_pack:``). ``tuning`` maps a case slug to
+    its accepted tuned recommendation (see :func:`plan_case`).
     """
     specs: list[RunSpec] = []
     problems: list[Problem] = []
@@ -228,7 +238,9 @@ def plan_runs(
         except InputError as exc:
             problems.append(case.problem(("data_pack",), str(exc)))
             continue
-        case_specs, case_problems = plan_case(case, library, pack, models_dir, kernel_name)
+        case_specs, case_problems = plan_case(
+            case, library, pack, models_dir, kernel_name, (tuning or {}).get(case.slug)
+        )
         specs.extend(case_specs)
         problems.extend(case_problems)
     if problems:

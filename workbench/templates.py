@@ -42,8 +42,13 @@ from pydantic import (
 from workbench.classifications import NACE_SECTIONS, nuts_problem
 from workbench.exceptions import InvalidInput, Problem, TemplateNotFound
 
-#: Parameters the runner injects; a schema or case study may not set them.
-RESERVED_PARAMETERS = ("data_dir", "models_dir", "output_dir")
+#: Parameters every template's parameters cell assigns and the runner injects.
+RUNNER_PARAMETERS = ("data_dir", "models_dir", "output_dir")
+#: The accepted tuned recommendation of the case study (a mapping; ``{}`` when none),
+#: injected into templates whose schema says ``"tuning": true``.
+TUNING_PARAMETER = "tuning"
+#: Parameters the workbench sets; a schema or case study may not set them.
+RESERVED_PARAMETERS = (*RUNNER_PARAMETERS, TUNING_PARAMETER)
 _TYPES = (
     "string",
     "integer",
@@ -195,6 +200,8 @@ class Template:
     inputs: tuple[str, ...]
     models: tuple[str, ...]
     parameters: dict[str, ParameterSpec] = field(default_factory=dict)
+    #: takes the case's accepted tuned recommendation as ``tuning`` (see TUNING_PARAMETER)
+    tuning: bool = False
 
     @cached_property
     def model(self) -> type[BaseModel]:
@@ -336,7 +343,8 @@ def load_template(path: Path, root: Path | None = None) -> Template:
     if cell_names is None:
         problems.append(Problem(source, "cells", "no code cell tagged 'parameters'"))
     else:
-        missing = [n for n in (*specs, *RESERVED_PARAMETERS) if n not in cell_names]
+        injected = (*RUNNER_PARAMETERS, *([TUNING_PARAMETER] if meta.get("tuning") else []))
+        missing = [n for n in (*specs, *injected) if n not in cell_names]
         if missing:
             problems.append(Problem(source, "parameters cell", f"assigns no default for {missing}"))
     for spec in specs.values():
@@ -357,6 +365,7 @@ def load_template(path: Path, root: Path | None = None) -> Template:
         inputs=tuple(meta.get("inputs", [])),
         models=tuple(meta.get("models", [])),
         parameters=specs,
+        tuning=meta.get("tuning") is True,
     )
 
 
