@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from workbench.cli_data import data_group
 from workbench.cli_format import table as _table
 from workbench.cli_models import evidence_group, model_group
+from workbench.cli_recommendations import recommendation_group
 from workbench.cli_tuning import tune_command
 from workbench.config import Settings
 from workbench.db import current_revision, display_url, head_revision, upgrade
@@ -855,6 +856,7 @@ def db_current(ctx: click.Context) -> None:
 
 cli.add_command(data_group(handle_errors))
 cli.add_command(tune_command(handle_errors))
+cli.add_command(recommendation_group(handle_errors))
 cli.add_command(model_group(handle_errors))
 cli.add_command(evidence_group(handle_errors))
 

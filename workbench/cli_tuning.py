@@ -6,6 +6,7 @@ not import :mod:`workbench.cli`.
 
 from __future__ import annotations
 
+import getpass
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -92,6 +93,13 @@ def tune_command(handle_errors: Callable[[F], F]) -> click.Command:
     )
     @click.option("--seed", type=int, default=0, show_default=True)
     @click.option("--json", "as_json", is_flag=True, help="Print the full result as JSON.")
+    @click.option("--preview", is_flag=True, help="Only show the tuning; store no version.")
+    @click.option(
+        "--by",
+        default=None,
+        metavar="NAME",
+        help="Who proposes the version (logged; default: your login name).",
+    )
     @click.pass_obj
     @handle_errors
     def tune_cmd(
@@ -103,28 +111,46 @@ def tune_command(handle_errors: Callable[[F], F]) -> click.Command:
         n_draws: int,
         seed: int,
         as_json: bool,
+        preview: bool,
+        by: str | None,
     ) -> None:
         """Re-rank WORKSHOP_ID's options from a round's points and ratings, with the evidence.
 
         Criteria weights come from the 100-point allocations (groups counted by --groups),
         option scores from the rating medians plus the evidence criterion of the case's
         policy mix; rank probabilities from bootstrapping participants and drawing the
-        evidence from its interval. Nothing is stored.
+        evidence from its interval. The result is stored as a proposed version, named by
+        the hash of its inputs (the same feedback gives the same version); it changes
+        nothing until `workbench recommendation accept`. --preview stores nothing.
         """
-        from workbench.participation.tuning import tune_round
+        if preview:
+            from workbench.participation.tuning import tune_round
 
-        result = tune_round(
-            wb,
-            workshop_id,
-            round_number,
-            method=method,
-            group_rule=group_rule,
-            n_draws=n_draws,
-            seed=seed,
-        )
+            result = tune_round(
+                wb, workshop_id, round_number, method=method, group_rule=group_rule,
+                n_draws=n_draws, seed=seed,
+            )  # fmt: skip
+            if as_json:
+                click.echo(json.dumps(result.to_dict(), indent=2, default=str))
+            else:
+                _print(result, workshop_id)
+            return
+        proposal = wb.recommendations.propose(
+            workshop_id, round_number, by=by or getpass.getuser(), method=method,
+            group_rule=group_rule, n_draws=n_draws, seed=seed,
+        )  # fmt: skip
+        info = proposal.info
         if as_json:
-            click.echo(json.dumps(result.to_dict(), indent=2, default=str))
-        else:
-            _print(result, workshop_id)
+            click.echo(json.dumps({**info.as_dict(), "created": proposal.created}, indent=2))
+            return
+        _print(info.result, workshop_id)
+        click.echo(f"\nwhat changed (against {info.changes.get('against', '')}):")
+        for line in info.changes.get("lines", []):
+            click.echo(f"  {line}")
+        state = "stored as" if proposal.created else "same inputs as the stored"
+        click.echo(
+            f"\n{state} version {info.short} ({info.status}); accept it with\n"
+            f"  workbench recommendation accept {info.short} --by NAME --reason TEXT"
+        )
 
     return tune_cmd

@@ -6,7 +6,7 @@ result; they hold no logic of their own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -51,6 +51,7 @@ from workbench.templates import Template, TemplateLibrary
 
 if TYPE_CHECKING:
     from workbench.evidence.changes import EvidenceService
+    from workbench.participation.recommendations import RecommendationService
     from workbench.registry import ModelRegistry
 
 
@@ -168,13 +169,23 @@ class Workbench:
                 problems.extend(exc.problems)
         return cases, problems
 
-    def plan(self, slugs: Sequence[str] = (), *, all_cases: bool = False) -> list[RunSpec]:
+    def plan(
+        self,
+        slugs: Sequence[str] = (),
+        *,
+        all_cases: bool = False,
+        tuning: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> list[RunSpec]:
         """Validate case studies fully (templates, parameters, data) and plan their runs.
 
-        Every problem in every requested case study is raised together.
+        Each case's accepted tuned recommendation goes to the templates that take one;
+        ``tuning`` overrides it per case slug (``{}``: none). Every problem in every
+        requested case study is raised together.
         """
         cases, problems = self._load_cases(slugs, all_cases)
         specs: list[RunSpec] = []
+        docs = self.recommendations.accepted_docs([c.slug for c in cases])
+        docs.update(tuning or {})
         try:
             specs = plan_runs(
                 cases,
@@ -182,6 +193,7 @@ class Workbench:
                 self.catalog_for,
                 self.settings.shared_models_dir,
                 self.settings.kernel_name,
+                tuning=docs,
             )
         except InvalidInput as exc:
             problems.extend(exc.problems)
@@ -260,9 +272,10 @@ class Workbench:
         workers: int | None = None,
         force: bool = False,
         progress: bool = True,
+        tuning: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> BatchReport:
-        """Plan (all-or-nothing validation) and execute runs."""
-        specs = self.plan(slugs, all_cases=all_cases)
+        """Plan (all-or-nothing validation) and execute runs (``tuning``: see :meth:`plan`)."""
+        specs = self.plan(slugs, all_cases=all_cases, tuning=tuning)
         return BatchRunner(self.settings, self.db).run(
             specs, workers=workers, force=force, progress=progress
         )
@@ -338,6 +351,13 @@ class Workbench:
         from workbench.evidence.changes import EvidenceService
 
         return EvidenceService(self)
+
+    @cached_property
+    def recommendations(self) -> RecommendationService:
+        """Tuned recommendation versions: propose, accept, roll back (re-run, republish)."""
+        from workbench.participation.recommendations import RecommendationService
+
+        return RecommendationService(self)
 
     def stale_runs(self, model: str | None = None) -> list[RunSpec]:
         """Planned runs without a successful run of the same content hash (what
