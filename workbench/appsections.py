@@ -18,6 +18,7 @@ __all__ = [
     "image_html",
     "policy_mix_html",
     "synthetic_parts",
+    "tuned_html",
 ]
 
 _PROGRAMMES = {
@@ -140,8 +141,10 @@ def policy_mix_html(publication_id: int, doc: dict[str, Any], images: dict[str, 
     rec = doc["recommendation"]
     model = doc.get("model", {})
     groups = rec.get("target_groups") or list(rec.get("by_group", {}))
+    tuning = doc.get("tuning")
     html = [
         "<h2>2. What works here: the evidence-based policy mix</h2>",
+        tuned_html(publication_id, tuning, images) if tuning else "",
         '<p class="wb-muted">Chance that a published estimate in a comparable situation is '
         "significantly positive, with its 95% interval, from the approved effectiveness model "
         f"(almp_effectiveness {escape(str(model.get('version', '?')))}). Real published "
@@ -181,6 +184,57 @@ def policy_mix_html(publication_id: int, doc: dict[str, Any], images: dict[str, 
     notes = "".join(f"<li>{escape(str(n))}</li>" for n in rec.get("notes", []))
     if notes:
         html.append(f'<ul class="wb-muted">{notes}</ul>')
+    return "".join(html)
+
+
+def tuned_html(publication_id: int, tuning: dict[str, Any], images: dict[str, str]) -> str:
+    """The accepted tuned proposal: its ranking with rank probabilities, what changed since
+    the last round and how it would move under other choices."""
+    rows = "".join(
+        f"<tr><td>{int(r['rank'])}</td><td>{escape(str(r['label']))}</td>"
+        f'<td class="wb-num">{_share(r["p_first"])}</td>'
+        f"<td>{'insufficient evidence' if r.get('insufficient_evidence') else ''}</td></tr>"
+        for r in tuning["ranking"]
+    )
+    weights = ", ".join(
+        f"{escape(c.replace('_', ' '))} {float(w):.2f}" for c, w in tuning["weights"].items()
+    )
+    changes = tuning.get("changes", {})
+    lines = "".join(f"<li>{escape(str(x))}</li>" for x in changes.get("lines", []))
+    sensitivity = "".join(f"<li>{escape(str(x))}</li>" for x in tuning.get("sensitivity", []))
+    html = [
+        '<section class="wb-tuned" aria-labelledby="wb-tuned-h">',
+        f'<h3 id="wb-tuned-h">The proposal after workshop round {int(tuning["round"])}</h3>',
+        f'<p class="wb-muted">Version {escape(str(tuning["short"]))}, accepted by the '
+        "facilitator. Your priorities (the 100 points) weight the criteria, your ratings score "
+        "the programmes and the evidence below is one more criterion "
+        f"({escape(str(tuning['method']))}; stakeholder groups counted "
+        f"{escape(str(tuning['group_rule']))}). Weights: {weights}.</p>",
+        '<table class="wb-table"><caption>Tuned ranking, and how sure it is</caption><thead>'
+        '<tr><th scope="col">Rank</th><th scope="col">Programme</th>'
+        f'<th scope="col">First in (share of {int(tuning["n_draws"])} draws)</th>'
+        f'<th scope="col">Evidence</th></tr></thead><tbody>{rows}</tbody></table>',
+    ]
+    if "tuned_ranking" in images:
+        html.append(
+            image_html(
+                publication_id,
+                "policy_mix",
+                "tuned_ranking",
+                "Each programme's chance of each rank over the resampled answers",
+            )
+        )
+    html.append(
+        '<details class="wb-changes" open><summary>What changed since the last round'
+        f"</summary><p>Compared with {escape(str(changes.get('against', '')))}:</p>"
+        f"<ul>{lines}</ul></details>"
+    )
+    if sensitivity:
+        html.append(
+            "<details><summary>Would it change under other choices?</summary>"
+            f"<ul>{sensitivity}</ul></details>"
+        )
+    html.append("</section>")
     return "".join(html)
 
 

@@ -230,13 +230,19 @@ def policy_mix_spec(
 ) -> dict[str, Any]:
     """A spec from a ``policy_mix`` artefact: its ranked programme types become the options.
 
-    The options follow the ranking of the first target group; each description gives the
-    evidence figure with its interval and count, or says the evidence is insufficient.
+    The options follow the ranking of the first target group (the accepted tuned ranking
+    when the artefact has one); each description gives the evidence figure with its
+    interval and count, or says the evidence is insufficient.
     """
     rec = policy_mix["recommendation"]
     first = (rec.get("target_groups") or list(rec["by_group"]))[0]
+    ranked = list(rec["by_group"][first])
+    tuned = [r["option"] for r in (policy_mix.get("tuning") or {}).get("ranking", [])]
+    if tuned:
+        place = {key: i for i, key in enumerate(tuned)}
+        ranked.sort(key=lambda o: place.get(str(o["programme_type"]), len(place)))
     options = []
-    for o in rec["by_group"][first]:
+    for o in ranked:
         if o.get("p_positive") is None:
             description = "Insufficient published evidence for this situation."
         else:
