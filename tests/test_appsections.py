@@ -101,3 +101,41 @@ def test_evidence_section_names_the_model_and_draws_only_what_exists() -> None:
     assert "almp_effectiveness 2" in html and "Dr &lt;x&gt;" in html and "89 published" in html
     assert "/workbench/artefacts/5/evidence/forest.png" in html
     assert "votes.png" not in html
+
+
+def _tuning() -> dict:
+    return {
+        "short": "abc123def456", "round": 1, "method": "weighted-sum", "group_rule": "equal",
+        "n_draws": 400, "weights": {"employer_fit": 0.3, "evidence": 0.2},
+        "ranking": [
+            {"rank": 1, "option": "training", "label": "Training <b>", "p_first": 0.78,
+             "insufficient_evidence": False},
+            {"rank": 2, "option": "public", "label": "Public works", "p_first": 0.22,
+             "insufficient_evidence": True},
+        ],
+        "changes": {"against": "the evidence-based proposal",
+                    "lines": ["Training <b> moved from 2nd to 1st: <script>"]},
+        "sensitivity": ["method topsis: the same ranking."],
+    }  # fmt: skip
+
+
+def test_the_tuned_proposal_shows_its_ranking_certainty_and_what_changed() -> None:
+    from workbench.appsections import policy_mix_html, tuned_html
+
+    html = tuned_html(4, _tuning(), images={"tuned_ranking": "tuned_ranking.png"})
+    assert "The proposal after workshop round 1" in html and "Version abc123def456" in html
+    assert "Training &lt;b&gt;" in html and "<script>" not in html and "<b>" not in html
+    assert '<td class="wb-num">78%</td>' in html and "First in (share of 400 draws)" in html
+    assert "<td>insufficient evidence</td>" in html
+    assert "employer fit 0.30" in html
+    assert "What changed since the last round" in html
+    assert "Compared with the evidence-based proposal:" in html
+    assert "moved from 2nd to 1st: &lt;script&gt;" in html
+    assert "method topsis: the same ranking." in html
+    assert "/workbench/artefacts/4/policy_mix/tuned_ranking.png" in html
+    assert "tuned_ranking.png" not in tuned_html(4, _tuning(), images={})
+    # inside the policy-mix section, before the evidence table; absent without a tuning
+    mix = {**_mix(), "tuning": _tuning()}
+    full = policy_mix_html(4, mix, images={})
+    assert full.index("wb-tuned") < full.index("Significantly positive")
+    assert "wb-tuned" not in policy_mix_html(4, _mix(), images={})

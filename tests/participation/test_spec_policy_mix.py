@@ -55,3 +55,19 @@ def test_options_follow_the_first_groups_ranking_with_their_evidence() -> None:
             assert f"{entry['p_positive']:.0%} chance" in option["description"]
             assert f"{entry['votes']} estimates" in option["description"]
     assert raw["statements"][0].startswith(f"{ranked[0]['label']} should be the first priority")
+
+
+def test_an_accepted_tuning_orders_the_options_and_keeps_their_evidence() -> None:
+    doc = _policy_mix(["youth"])
+    ranked = doc["recommendation"]["by_group"]["youth"]  # type: ignore[index]
+    keys = [o["programme_type"] for o in ranked]
+    tuned = list(reversed(keys))
+    doc["tuning"] = {"ranking": [{"option": key} for key in tuned]}
+    raw = policy_mix_spec(title="W", policy_mix=doc, region_name="Andalucía", target_groups=[])
+    assert [o["key"] for o in raw["options"]] == tuned
+    descriptions = {o["key"]: o["description"] for o in raw["options"]}
+    untuned = policy_mix_spec(
+        title="W", policy_mix={**doc, "tuning": None}, region_name="A", target_groups=[]
+    )
+    assert [o["key"] for o in untuned["options"]] == keys
+    assert descriptions == {o["key"]: o["description"] for o in untuned["options"]}

@@ -46,16 +46,16 @@ def test_explain_names_the_criterion_the_groups_and_the_certainty(planted, score
     training = next(line for line in lines if line.startswith("training"))
     # feasibility weight: equal rule, (0.2 + 0.3) / 2 = 0.25 -> (0.9 + 0.3) / 2 = 0.60;
     # weighted sums before: subsidy .75, jsa 1/3, training .25; after: .6, .4, 1/3
-    assert training.startswith("training moved from 3rd to 1st: feasibility weight 0.25 -> 0.60")
+    assert training.startswith("training moved from 3rd to 1st: feasibility weight 0.25 → 0.60")
     assert "(employers raised it most)" in training
     assert "unions" not in training
     assert f"first in {after.ranking[0].p_first:.0%} of draws" in training
     subsidy = next(line for line in lines if line.startswith("subsidy"))
     assert subsidy.startswith("subsidy moved from 1st to 2nd")
-    assert "reach weight 0.75 -> 0.40 (employers lowered it most)" in subsidy
+    assert "reach weight 0.75 → 0.40 (employers lowered it most)" in subsidy
     assert ", 2nd in " in subsidy
     jsa = next(line for line in lines if line.startswith("jsa"))
-    assert jsa.startswith("jsa moved from 2nd to 3rd: feasibility weight 0.25 -> 0.60")
+    assert jsa.startswith("jsa moved from 2nd to 3rd: feasibility weight 0.25 → 0.60")
     assert len(lines) == 3
     assert after.explain(after) == [
         f"No option changed rank; training is first in {after.ranking[0].p_first:.0%} of draws."
@@ -70,7 +70,7 @@ def test_explain_names_score_changes_and_new_options(planted, scores) -> None:
     after = tune(*planted(_groups(50, 50), better), CRITERIA, OPTIONS, n_draws=50)
     jsa = next(line for line in after.explain(before) if line.startswith("jsa"))
     assert jsa.startswith("jsa moved from 3rd to 1st: its ")
-    assert "score 3 -> 5" in jsa
+    assert "score 3 → 5" in jsa
     fewer = {o: r for o, r in scores.items() if o != "jsa"}
     smaller = tune(*planted(_groups(50, 50), fewer), CRITERIA, ["training", "subsidy"],
                    n_draws=50)  # fmt: skip

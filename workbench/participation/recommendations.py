@@ -30,6 +30,7 @@ from workbench.tuning.versions import changes, short, tuning_doc, version_hash
 
 if TYPE_CHECKING:
     from workbench.db.models import RecommendationEvent, RecommendationVersion
+    from workbench.participation.workshops import WorkshopInfo
     from workbench.publish import PublishedApp
     from workbench.runs import BatchReport
     from workbench.service import Workbench
@@ -140,6 +141,12 @@ class Decision:
 
 def _labels(options: list[dict[str, str]]) -> dict[str, str]:
     return {str(o["key"]): str(o.get("label") or o["key"]) for o in options}
+
+
+def _words(info: WorkshopInfo) -> dict[str, str]:
+    """Option and criterion keys -> the words people read (criteria lower-cased)."""
+    criteria = {str(c["key"]): str(c.get("label") or c["key"]).lower() for c in info.criteria}
+    return {**criteria, **_labels(info.options)}
 
 
 class RecommendationService:
@@ -255,7 +262,8 @@ class RecommendationService:
             if abs(a.result.weights.get(c, 0.0) - b.result.weights.get(c, 0.0)) >= 0.005
         ]
         lines.append("weights: " + ("; ".join(weights) if weights else "unchanged"))
-        explained = changes(b.result, parent=a.result, labels=b.labels)["lines"]
+        words = _words(self.wb.workshops.get(b.workshop_id))
+        explained = changes(b.result, parent=a.result, labels=words)["lines"]
         return lines + explained
 
     # -- writing ----------------------------------------------------------------------
@@ -283,7 +291,6 @@ class RecommendationService:
             n_draws=n_draws, seed=seed,
         )  # fmt: skip
         info = tuned.workshop
-        labels = _labels(info.options)
         name = version_hash(
             case_slug=info.case_slug, workshop_id=info.id, round_number=tuned.round,
             input_hash=tuned.result.input_hash, feedback_rows=tuned.feedback_rows,
@@ -298,7 +305,7 @@ class RecommendationService:
             parent_label="" if parent is None else
             f"version {parent.short} (workshop {parent.workshop_id}, round {parent.round})",
             proposal_order=tuned.proposal_order,
-            labels=labels,
+            labels=_words(info),
         )  # fmt: skip
         with self.wb.db.session(write=True) as s:
             row, created = store.add_version(

@@ -230,7 +230,7 @@ class TuningResult:
     ) -> str:
         w1, w0 = self.weights.get(criterion, 0.0), previous.weights.get(criterion, 0.0)
         if abs(w1 - w0) >= WEIGHT_CHANGE_MIN:
-            text = f"{criterion} weight {w0:.2f} -> {w1:.2f}"
+            text = f"{criterion} weight {w0:.2f} → {w1:.2f}"
             drivers = self._drivers(previous, criterion, w1 - w0)
             if drivers:
                 verb = "raised" if w1 > w0 else "lowered"
@@ -240,7 +240,7 @@ class TuningResult:
         s0 = old.get((option, criterion), (0.0, None))[1]
         if s1 is not None and s0 is not None and s1 != s0:
             fmt = ".2f" if criterion == EVIDENCE else "g"
-            return f"its {criterion} score {s0:{fmt}} -> {s1:{fmt}}"
+            return f"its {criterion} score {s0:{fmt}} → {s1:{fmt}}"
         return f"the other options' {criterion} scores changed"
 
     def _drivers(self, previous: TuningResult, criterion: str, change: float) -> list[str]:

@@ -1,0 +1,198 @@
+"""The participatory loop, end to end, through the real CLI and servers (issue 14).
+
+A real-data case study (Andalucía) runs on real kernels and is served by ``workbench
+serve``. Eleven simulated participants in two camps answer round 1 (their points and
+ratings go through the same service call the app makes); ``workbench tune`` proposes a
+version, ``workbench recommendation accept`` re-runs the policy mix with it (the other
+runs come from the cache) and republishes; in round 2 a participant opens the app in
+headless Chromium and sees the tuned ranking and the "what changed since the last round"
+panel. A rollback to the evidence-based proposal is a cache hit that restores the first
+app's run hashes. Screenshot: ``test-artifacts/app-tuned-proposal.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import _axe
+import _serve
+import pytest
+from click.testing import CliRunner
+
+from workbench.cli import cli as workbench_cli
+from workbench.config import Settings
+from workbench.service import Workbench
+from workbench.workspace import init_workspace
+
+pytestmark = pytest.mark.databases("sqlite")
+
+SLUG = "es61-andalucia-jobs"
+#: camp -> (participants, points over the criteria)
+CAMPS = {
+    "employers": (6, {"effectiveness": 10, "feasibility": 30, "fairness": 0, "employer_fit": 60}),
+    "unions": (5, {"effectiveness": 30, "feasibility": 30, "fairness": 40, "employer_fit": 0}),
+}
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("loop") / "ws"
+    init_workspace(path, cases=[SLUG])
+    result = CliRunner().invoke(
+        workbench_cli,
+        ["--home", str(path), "run", SLUG, "--workers", "2", "--no-progress"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output + result.stderr
+    yield path
+
+
+def _cli(home: Path, *args: str) -> str:
+    result = CliRunner().invoke(workbench_cli, ["--home", str(home), *args])
+    assert result.exit_code == 0, result.output + result.stderr
+    return result.output
+
+
+def _ratings(options: list[str], criteria: list[str], rng: random.Random) -> dict:
+    """Everyone rates the evidence's last option best on feasibility and employer fit."""
+    last = options[-1]
+    out = {}
+    for i, option in enumerate(options):
+        base = max(1, 4 - i)
+        out[option] = {
+            c: min(5, max(1, (5 if option == last and c in ("feasibility", "employer_fit")
+                              else base) + rng.choice((-1, 0, 0, 1))))
+            for c in criteria
+        }  # fmt: skip
+    return out
+
+
+def _answer_round_1(wb: Workbench, workshop_id: int) -> None:
+    info = wb.workshops.get(workshop_id)
+    options = [o["key"] for o in info.options]
+    criteria = [c["key"] for c in info.criteria]
+    rng = random.Random(14)
+    for group, (count, points) in CAMPS.items():
+        for n, link in enumerate(wb.workshops.links(workshop_id, count)):
+            token = parse_qs(urlsplit(link.url).query)["token"][0]
+            wb.workshops.register(
+                workshop_id, token, display_name=f"{group} {n}", group=group, consent=True
+            )
+            for kind, payload in (
+                ("rating", {"ratings": _ratings(options, criteria, rng)}),
+                ("points", points),
+            ):
+                receipt = wb.feedback.submit(
+                    workshop_id=workshop_id, token=token, round_number=1, kind=kind,
+                    payload=payload, idempotency_key=uuid.uuid4().hex,
+                )  # fmt: skip
+                assert receipt is not None
+
+
+def _policy_mix_hash(wb: Workbench) -> str:
+    (app,) = [a for a in wb.apps() if a.case_slug == SLUG]
+    return str(app.run_hashes["policy_mix"])
+
+
+def test_tune_accept_republish_show_the_change_then_roll_back(home: Path, browser) -> None:  # type: ignore[no-untyped-def]
+    db_url = Settings(home=home).database_url
+    serve = _serve.launch(home, db_url, expected=1, slug=SLUG)
+    try:
+        wid = serve.workshop_id
+        wb = serve.service()
+        try:
+            before = wb.workshops.get(wid)
+            evidence_order = [o["key"] for o in before.options]
+            labels = {o["key"]: o["label"] for o in before.options}
+            first_hash = _policy_mix_hash(wb)
+            _answer_round_1(wb, wid)
+        finally:
+            wb.close()
+
+        tuned = _cli(home, "tune", str(wid), "--round", "1", "--draws", "400", "--by", "Ana")
+        version = re.search(r"stored as version ([0-9a-f]{12})", tuned)
+        assert version, tuned
+        short = version.group(1)
+        assert "what changed (against the evidence-based proposal" in tuned
+        # the same feedback again: the same version, nothing new stored
+        again = _cli(home, "tune", str(wid), "--round", "1", "--draws", "400", "--by", "Ana")
+        assert f"same inputs as the stored version {short}" in again
+        listed = json.loads(_cli(home, "recommendation", "list", "--json"))
+        assert [v["short"] for v in listed] == [short]
+        assert listed[0]["status"] == "proposed"
+        ranking = [r["option"] for r in listed[0]["result"]["ranking"]]
+        assert ranking != evidence_order  # the camps moved the evidence's last option up
+        assert ranking.index(evidence_order[-1]) < len(evidence_order) - 1
+
+        accepted = _cli(home, "recommendation", "accept", short, "--by", "Ana Facilitator",
+                        "--reason", "Round 1: both camps weigh feasibility")  # fmt: skip
+        assert f"accepted for {SLUG}: {short}" in accepted
+        assert "runs: 1 executed, 2 from the cache" in accepted
+        assert f"workshop(s) {wid} now show it" in accepted
+        wb = serve.service()
+        try:
+            tuned_hash = _policy_mix_hash(wb)
+            assert tuned_hash != first_hash
+            wb.workshops.next_round(wid)
+            shown = wb.workshops.get(wid)
+            assert shown.current_round == 2
+        finally:
+            wb.close()
+
+        (link,) = serve.links(1)
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        try:
+            page.goto(link, timeout=120_000)
+            section = page.locator("section.wb-tuned")
+            section.wait_for(timeout=120_000)
+            text = section.inner_text()
+            assert "The proposal after workshop round 1" in text
+            assert f"Version {short}" in text
+            assert "What changed since the last round" in text
+            assert "Compared with the evidence-based proposal" in text
+            assert f"{labels[evidence_order[-1]]} moved from {len(evidence_order)}th" in text
+            rows = section.locator("tbody tr").all_inner_texts()
+            assert [r.split("\t")[1] for r in rows] == [labels[o] for o in ranking]
+            section.scroll_into_view_if_needed()
+            page.wait_for_function(
+                "[...document.querySelectorAll(\"img[src*='/tuned_ranking.png']\")]"
+                ".every(e => e.complete && e.naturalWidth > 0)",
+                timeout=30_000,
+            )
+            _axe.ARTIFACTS.mkdir(exist_ok=True)
+            section.screenshot(path=str(_axe.ARTIFACTS / "app-tuned-proposal.png"))
+            _axe.check_axe(page, "app-tuned-proposal")
+        finally:
+            page.close()
+
+        # back to the evidence-based proposal: every run from the cache, the first hashes
+        rolled = _cli(home, "recommendation", "rollback", "evidence", "--case", SLUG,
+                      "--by", "Ana Facilitator", "--reason", "the council asked")  # fmt: skip
+        assert "runs: 0 executed, 3 from the cache" in rolled
+        wb = serve.service()
+        try:
+            assert _policy_mix_hash(wb) == first_hash
+            assert wb.recommendations.accepted(SLUG) is None
+            assert wb.recommendations.get(short).status == "was accepted"
+            actions = [(e.action, e.version[:12]) for e in wb.recommendations.history(SLUG)]
+            assert actions == [("propose", short), ("accept", short), ("rollback", "")]
+        finally:
+            wb.close()
+        (link,) = serve.links(1)
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        try:
+            page.goto(link, timeout=120_000)
+            page.get_by_text("What works here: the evidence-based policy mix").wait_for(
+                timeout=120_000
+            )
+            assert page.locator("section.wb-tuned").count() == 0
+        finally:
+            page.close()
+    finally:
+        serve.stop()
