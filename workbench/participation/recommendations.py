@@ -138,6 +138,19 @@ class Decision:
     app: PublishedApp
     workshops: list[int]
 
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "case_slug": self.case_slug,
+            "version": None if self.version is None else self.version.short,
+            "previous": self.previous,
+            "runs": dict(self.report.counts),
+            "run_ids": [o.run_id for o in self.report.outcomes],
+            "publication_id": self.app.id,
+            "app_path": self.app.app_path,
+            "workshops": self.workshops,
+        }
+
 
 def _labels(options: list[dict[str, str]]) -> dict[str, str]:
     return {str(o["key"]): str(o.get("label") or o["key"]) for o in options}
@@ -394,6 +407,13 @@ class RecommendationService:
     ) -> Decision:
         by = clean_text(by, field_name="by", max_chars=_MAX_NAME)
         reason = clean_text(reason, field_name="reason", max_chars=_MAX_REASON)
+        case = self.wb.case(case_slug)
+        if not any(self.wb.template(name).tuning for name in case.templates):
+            raise InvalidInput(
+                [Problem(f"case_studies/{case_slug}", "templates", "no template of this case "
+                         "study takes a tuned recommendation (add policy_mix), so its app "
+                         "would not change; nothing was recorded")]
+            )  # fmt: skip
         docs = {case_slug: info.doc()} if info is not None else {case_slug: {}}
         report = self.wb.run([case_slug], tuning=docs, progress=progress)
         if report.failed:
