@@ -63,6 +63,14 @@ def _print(result: TuningResult, workshop_id: int) -> None:
         click.echo(f"note: {note}")
 
 
+def _login() -> str:
+    """The login name, for a proposal's "by" when none is given."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry and no LOGNAME/USER (some containers)
+        return "unknown user"
+
+
 def tune_command(handle_errors: Callable[[F], F]) -> click.Command:
     """The ``tune`` command; ``handle_errors`` turns workbench errors into messages."""
 
@@ -136,7 +144,7 @@ def tune_command(handle_errors: Callable[[F], F]) -> click.Command:
                 _print(result, workshop_id)
             return
         proposal = wb.recommendations.propose(
-            workshop_id, round_number, by=by or getpass.getuser(), method=method,
+            workshop_id, round_number, by=by or _login(), method=method,
             group_rule=group_rule, n_draws=n_draws, seed=seed,
         )  # fmt: skip
         info = proposal.info
