@@ -121,7 +121,10 @@ def test_bad_rows_are_refused_naming_what_is_wrong(planted, scores, mutate, expe
         ({"n_draws": 0}, "n_draws"),
         ({"seed": -1}, "seed"),
         ({"group_rule": "expected-mix"}, "the expected-mix rule needs the expected counts"),
-        ({"expected_mix": {"employers": 1}}, "unions: no expected count"),
+        (
+            {"expected_mix": {"employers": 1}, "group_rule": "expected-mix"},
+            "unions: no expected count",
+        ),
         ({"expected_mix": {"employers": 1, "unions": -2}}, "need a positive count"),
         ({"evidence_weight": 0.2}, "given without evidence"),
         ({"evidence": {"training": (0.5, 0.6, 0.7)}}, "need 0 <= low <= p <= high <= 1"),

@@ -237,3 +237,18 @@ def test_numpy_scalars_in_parameters_give_plain_json(planted, scores) -> None:
     back = TuningResult.from_dict(json.loads(json.dumps(result.to_dict())))
     assert back == result and back.n_draws == 20
     assert result.evidence_weight == pytest.approx(0.2)
+
+
+def test_a_group_outside_the_expected_mix_is_refused_only_under_that_rule(planted, scores) -> None:
+    points, ratings = planted(_groups(60), scores)
+    mix = {"employers": 5}  # the unions came although nobody expected them
+    with pytest.raises(InvalidInput, match="unions: no expected count"):
+        tune(points, ratings, CRITERIA, OPTIONS, expected_mix=mix, group_rule="expected-mix",
+             n_draws=20)  # fmt: skip
+    result = tune(points, ratings, CRITERIA, OPTIONS, expected_mix=mix, n_draws=20)
+    assert result.group_rule == "equal"
+    assert not any(s["label"] == "group rule expected-mix" for s in result.sensitivity)
+    assert any("unions are not in the workshop's expected mix" in n for n in result.notes)
+    with_mix = tune(points, ratings, CRITERIA, OPTIONS, expected_mix={**mix, "unions": 5},
+                    n_draws=20)  # fmt: skip
+    assert any(s["label"] == "group rule expected-mix" for s in with_mix.sensitivity)

@@ -471,7 +471,7 @@ def validate(
     _check_points(pts, crit, problems)
     _check_ratings(rts, opts, rated, int(scale), problems)
     _check_groups(pts, rts, problems)
-    if mix is not None:
+    if mix is not None and group_rule == "expected-mix":
         for group in sorted(_distinct(pts["group"]) | _distinct(rts["group"])):
             if group not in mix:
                 problems.add("expected_mix", group, "no expected count for this group")

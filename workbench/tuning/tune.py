@@ -311,9 +311,11 @@ def tune(
     enc = encode(inputs)
     ratings_t = one_hot(enc)
     with_points = np.bincount(enc.group_of[enc.has_points], minlength=len(enc.groups)) > 0
-    expected, absent = None, ()
+    expected, absent, unexpected = None, (), ()
     if inputs.expected_mix is not None:
-        expected, absent = expected_shares(inputs.expected_mix, enc.groups, with_points)
+        unexpected = tuple(g for g in enc.groups if g not in inputs.expected_mix)
+        if not unexpected:  # else the expected-mix rule is refused; other rules skip it
+            expected, absent = expected_shares(inputs.expected_mix, enc.groups, with_points)
     common = {"rule": group_rule, "method": method, "expected": expected}
     base = point_estimate(inputs, enc, ratings_t, **common)
     probs = rank_probabilities(
@@ -350,6 +352,11 @@ def tune(
         for g, name in enumerate(enc.groups)
     )
     notes = list(inputs.notes)
+    if unexpected:
+        notes.append(
+            f"Group(s) {', '.join(unexpected)} are not in the workshop's expected mix, so the "
+            "expected-mix rule is left out of the sensitivity scenarios."
+        )
     if absent:
         notes.append(
             f"Expected group(s) {', '.join(absent)} gave no points; their expected share is "
