@@ -1,8 +1,11 @@
 """End to end in headless Chromium against a real ``workbench serve``: the facilitator
 dashboard follows a live workshop, moderation removes a comment for participants, and
-round 2 shows participants the anonymised round-1 results before they re-rate.
+round 2 shows participants the anonymised round-1 results before they re-rate. The
+dashboard's live tuning preview re-ranks the options from the points and ratings and
+follows the facilitator's choice of group rule.
 
-Screenshots: ``test-artifacts/dashboard.png`` and ``test-artifacts/participant-round2.png``.
+Screenshots: ``test-artifacts/dashboard.png``, ``test-artifacts/dashboard-tuning.png`` (the
+preview section) and ``test-artifacts/participant-round2.png``.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ import pytest
 
 from workbench.db import participation as store
 from workbench.facilitation.notebook import dashboard_url
+from workbench.facilitation.tuning_panel import GROUP_RULES, PREVIEW_DRAWS
 from workbench.participation.exports import read_export
+from workbench.participation.tuning import tune_round
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 check_axe = _axe.check_axe
@@ -144,9 +149,14 @@ def test_dashboard_follows_the_workshop_moderation_and_round_two(
         ratings = {
             # everyone agrees training is effective: consensus, not re-asked in round 2
             "training": {"effectiveness": 5 if p % 3 else 4, "feasibility": 1 + p % 5},
-            "wage_subsidy": {"effectiveness": 2 if camp == 1 else 5},
+            # the other items spread over 1-5: no consensus, re-asked in round 2
+            "wage_subsidy": {"effectiveness": 2 if camp == 1 else 5, "feasibility": 1 + p % 5},
+            "job_search": {"effectiveness": 1 + (p + 2) % 5, "feasibility": 1 + (p + 4) % 5},
         }
         _submit(wb, wid, token, "rating", {"ratings": ratings}, f"rate-{p:04d}")
+        points = {"effectiveness": 70, "feasibility": 30} if camp == 1 else {
+            "effectiveness": 30, "feasibility": 70}  # fmt: skip
+        _submit(wb, wid, token, "points", points, f"points-{p:04d}")
         approved = ["training"] + (["wage_subsidy"] if camp == -1 else ["job_search"])
         _submit(wb, wid, token, "approval", {"approved": approved}, f"appr-{p:04d}")
         order = ["training", "job_search", "wage_subsidy"]
@@ -173,9 +183,19 @@ def test_dashboard_follows_the_workshop_moderation_and_round_two(
     body = dash.locator("body")
     dash.get_by_text("group A (5)").first.wait_for(timeout=30_000)
     assert "group B (5)" in body.inner_text()
+    # the tuning preview re-ranks the options from the points and ratings (figure: the
+    # rank probabilities), shows the weights and what each group's absence would change
+    top = tune_round(wb, wid, n_draws=PREVIEW_DRAWS).ranking[0]
+    label = {o["key"]: o["label"] for o in info.options}[top.option]
+    preview = dash.locator(".wb-tuning-preview")
+    preview.get_by_text(f"{label} would be first").wait_for(timeout=60_000)
+    assert f"first in {top.p_first:.0%} of {PREVIEW_DRAWS} draws" in preview.inner_text()
+    assert "without Trade unions" in preview.inner_text()
+    alt = preview.locator("img.wb-figure").get_attribute("alt") or ""
+    assert alt.startswith(f"Tuned ranking, best first, with the share of {PREVIEW_DRAWS} draws")
     # every plot is an <img> whose text alternative states its figures (8 with the
-    # "what matters most" weights: the workshop asks for points)
-    assert dash.locator("img.wb-figure").count() == 8
+    # "what matters most" weights: the workshop asks for points; 9 with the preview's)
+    assert dash.locator("img.wb-figure").count() == 9
     assert dash.locator("img.wb-figure:not([alt])").count() == 0
     opinions = "Opinion map (PCA of statement votes): 10 participants in 2 opinion groups: "
     assert dash.get_by_role("img", name=opinions + "group A 5; group B 5.", exact=True).count() == 1
@@ -198,6 +218,11 @@ def test_dashboard_follows_the_workshop_moderation_and_round_two(
 
     dash.get_by_text("names a person").first.wait_for(timeout=20_000)  # the log is shown
     ARTIFACTS.mkdir(exist_ok=True)
+    # the facilitator tries another group rule: the preview follows (and only the preview)
+    preview.get_by_label("Group rule:").select_option(label=GROUP_RULES[1][0])
+    preview.get_by_text("--groups as-present").wait_for(timeout=30_000)
+    preview.scroll_into_view_if_needed()
+    preview.screenshot(path=str(ARTIFACTS / "dashboard-tuning.png"))
     dash.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
     check_axe(dash, "dashboard")
 
@@ -208,13 +233,13 @@ def test_dashboard_follows_the_workshop_moderation_and_round_two(
     xlsx.unlink(missing_ok=True)
     got.value.save_as(xlsx)
     tables = read_export(xlsx)
-    # 10 participants × (2 training ratings + 1 wage-subsidy rating; 3 approval rows, one per
-    # option; 3 ranks; 8 votes); the hidden comment is not exported, the other one is
+    # 10 participants × (6 ratings; 3 approval rows, one per option; 3 ranks; 8 votes); the
+    # hidden comment is not exported, the other one is
     counts = {name: len(tables[name]) for name in ("participants", "ratings", "approvals")}
     counts |= {name: len(tables[name]) for name in ("rankings", "votes", "comments")}
     assert counts == {
         "participants": 10,
-        "ratings": 30,
+        "ratings": 60,
         "approvals": 30,
         "rankings": 30,
         "votes": 80,
@@ -259,7 +284,7 @@ def test_dashboard_follows_the_workshop_moderation_and_round_two(
         raise AssertionError(f"no round-1 results; the page shows:\n{shown}") from exc
     text = page.inner_text("body")
     assert "10 participants rated in round 1" in text
-    # 3 options × 2 criteria: one settled, the other five (two of them unrated) asked again
+    # 3 options × 2 criteria: one settled, the other five asked again
     assert "agreed on 1 of 6 items; this round asks again about 5 item(s)" in text
     assert "Training must match local firms' needs." in text
     assert "names Mr X" not in text  # hidden by moderation

@@ -181,6 +181,23 @@ def weights(
     return join("What matters most, criteria weights (mean share of the points): ", items)
 
 
+def tuned_ranking(
+    options: Sequence[str], probabilities: Sequence[Sequence[float]], n_draws: int
+) -> str:
+    """The tuned ranking, best first, with each option's share of draws at each rank."""
+    if not options:
+        return "Tuned ranking: no options."
+    items = []
+    for k, (option, probs) in enumerate(zip(options, probabilities, strict=True), start=1):
+        shares = ", ".join(
+            f"rank {r} {num(float(p) * 100, 0)}%" for r, p in enumerate(probs, start=1) if p > 0
+        )
+        items.append(f"{k}. {option} ({shares})")
+    return join(
+        f"Tuned ranking, best first, with the share of {n_draws} draws at each rank: ", items
+    )
+
+
 __all__ = [
     "LIMIT",
     "join",
@@ -192,5 +209,6 @@ __all__ = [
     "sensitivity",
     "stability",
     "statement_consensus",
+    "tuned_ranking",
     "weights",
 ]

@@ -3,7 +3,8 @@
 It polls a cheap activity fingerprint every :attr:`FacilitatorDashboard.POLL_S` seconds and
 recomputes the figures only when something changed. The computing (database reads,
 aggregation, opinion groups, plots) runs in a worker thread; widgets are updated on the
-kernel's event loop. All participant text is escaped before it is shown.
+kernel's event loop. All participant text is escaped before it is shown. The live tuning
+preview is :class:`~workbench.facilitation.tuning_panel.TuningPanel`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from IPython.display import display
 from workbench.exceptions import WorkbenchError
 from workbench.facilitation.notebook import lab_path_from_dashboard
 from workbench.facilitation.summary import WorkshopSummary, figure_html, log_html, summarise
+from workbench.facilitation.tuning_panel import TuningPanel
 from workbench.participation.moderation import ModerationItem
 from workbench.service import Workbench
 
@@ -126,6 +128,7 @@ class FacilitatorDashboard:
             )
         }
         self.moderation = w.VBox()
+        self.tuning = TuningPanel(wb, workshop_id)
         self.root = w.VBox(
             [
                 self.header,
@@ -192,6 +195,7 @@ class FacilitatorDashboard:
                     ["sensitivity"],
                     ["sensitivity"],
                 ),
+                self.tuning.widget(),
                 _Section(
                     "Moderation",
                     "Approve participants' proposed statements before others can vote on them; "
@@ -255,6 +259,7 @@ class FacilitatorDashboard:
         if not force and fingerprint == self._fingerprint:
             return None
         summary = summarise(self.wb, self.workshop_id, round_number=self.round_choice)
+        self.tuning.prepare(summary.info, summary.round, fingerprint)  # tunes only on a change
         self._fingerprint = fingerprint
         return summary
 
@@ -297,6 +302,7 @@ class FacilitatorDashboard:
             if name in self.text:  # "comments" are shown in the moderation section
                 self.text[name].value = html
         self.text["log"].value = "<h3>Moderation log</h3>" + log_html(s.log)
+        self.tuning.render()
         key = tuple((i.kind, i.id, i.status) for i in s.queue)
         if key != self._moderation_key:
             self._moderation_key = key

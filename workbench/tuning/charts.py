@@ -3,20 +3,31 @@
 - :func:`rank_probability_chart`: each option, in tuned order, as one bar split into its
   chances of each rank over the bootstrap draws (SMAA's rank acceptability), with the
   share of draws in which it is first written beside it;
-- :func:`weights_chart`: the criteria weights overall and by stakeholder group.
+- :func:`weights_chart`: the criteria weights overall and by stakeholder group;
+- :func:`rank_probability_figure`: :func:`rank_probability_chart` of a
+  :class:`~workbench.tuning.tune.TuningResult` and option labels (no stored version needed).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-__all__ = ["rank_probability_chart", "weights_chart"]
+if TYPE_CHECKING:
+    from workbench.tuning.tune import TuningResult
+
+__all__ = ["draws_phrase", "rank_probability_chart", "rank_probability_figure", "weights_chart"]
+
+
+def draws_phrase(doc: Mapping[str, Any]) -> str:
+    """ "N draws (participants resampled[, evidence drawn])"; evidence only if a criterion."""
+    drawn = ", evidence drawn" if "evidence" in doc.get("criteria", ()) else ""
+    return f"{doc['n_draws']} draws (participants resampled{drawn})"
 
 
 def rank_probability_chart(doc: Mapping[str, Any]) -> Figure:
@@ -37,7 +48,7 @@ def rank_probability_chart(doc: Mapping[str, Any]) -> Figure:
     ax.invert_yaxis()
     ax.set_xlim(0, 1.18)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"])
-    ax.set_xlabel(f"share of {doc['n_draws']} draws (participants resampled, evidence drawn)")
+    ax.set_xlabel(f"share of {draws_phrase(doc)}")
     handles = [Patch(color=colours[k], label=f"{k + 1}") for k in range(n)]
     ax.legend(handles=handles, title="rank", ncols=min(n, 8), fontsize=7, title_fontsize=7,
               loc="lower center", bbox_to_anchor=(0.45, 1.0), frameon=False)  # fmt: skip
@@ -64,3 +75,22 @@ def weights_chart(doc: Mapping[str, Any]) -> Figure:
     ax.legend(fontsize=7, loc="lower right", frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
+
+
+def rank_probability_figure(
+    result: TuningResult, labels: Mapping[str, str] | None = None
+) -> Figure:
+    """:func:`rank_probability_chart` of a tuning result; ``labels``: option key -> name."""
+    names = dict(labels or {})
+    ranking = [
+        {
+            "rank": r.rank,
+            "label": names.get(r.option, r.option),
+            "p_first": r.p_first,
+            "rank_probabilities": list(r.rank_probabilities),
+        }
+        for r in result.ranking
+    ]
+    return rank_probability_chart(
+        {"ranking": ranking, "n_draws": result.n_draws, "criteria": list(result.criteria)}
+    )
