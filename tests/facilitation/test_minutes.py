@@ -32,6 +32,7 @@ def test_minutes_open_offline_escape_text_and_print_to_pdf(room: Any, tmp_path: 
         "Ratings and Delphi consensus",
         "Opinion groups",
         "Do the top options hold?",
+        "Tuned recommendation",
         "What participants said",
         "Method and sources",
     ):
@@ -56,6 +57,7 @@ def test_minutes_open_offline_escape_text_and_print_to_pdf(room: Any, tmp_path: 
     for name in room.NAMES:
         assert name not in html and escape(name) not in html
     assert "SYNTHETIC DEMO DATA" in html
+    assert "No tuned version was proposed from this workshop's answers." in html
     assert "doi:10.1016/j.jclinepi.2013.12.002" in html
     pdf = (tmp_path / "minutes.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and len(pdf) > 20_000

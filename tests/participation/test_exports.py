@@ -33,6 +33,10 @@ def room(env):
     return env, h
 
 
+#: columns after the fixed ones: P(rank k) for each of the workshop's 3 options
+EXTRA = {"recommendation_ranks": ["p_rank_1", "p_rank_2", "p_rank_3"]}
+
+
 def _assert_same(back: dict[str, pd.DataFrame], tables: dict[str, pd.DataFrame]) -> None:
     assert list(back) == list(tables)
     for name, frame in tables.items():
@@ -60,7 +64,7 @@ def test_tables_are_tidy_pseudonymous_and_complete(room) -> None:
     tables = workshop_tables(env.db, h.wid)
     assert list(tables) == list(TABLES)
     for name, frame in tables.items():
-        assert list(frame.columns) == TABLES[name].names, name
+        assert list(frame.columns) == TABLES[name].names + EXTRA.get(name, []), name
 
     [workshop] = tables["workshop"].to_dict("records")
     assert workshop["workshop_id"] == h.wid and workshop["rounds"] == 2
@@ -203,7 +207,10 @@ def test_csv_guards_hostile_cells_and_describes_itself(room, tmp_path: Path) -> 
             rows = list(csv.reader(fh))
         fields = resource["schema"]["fields"]
         assert rows[0] == [f["name"] for f in fields]
-        assert [f["type"] for f in fields] == [c.type for c in TABLES[resource["name"]].columns]
+        extra = ["number"] * len(EXTRA.get(resource["name"], []))
+        assert [f["type"] for f in fields] == [
+            c.type for c in TABLES[resource["name"]].columns
+        ] + extra
         assert len(rows) - 1 == len(tables[resource["name"]])
         cells += [c for row in rows[1:] for c in row]
     for text in [*hostile.HOSTILE, *hostile.RAW_STARTS]:

@@ -10,6 +10,9 @@ hashes are never exported. Hidden content is left out: comments hidden by modera
 votes on hidden statements (hidden by moderation, or redacted when their author's data
 was erased).
 
+The workshop's tuned recommendation versions, their rank probabilities and the case's
+log of proposals and decisions come from :mod:`workbench.participation.export_tuning`.
+
 CSV and XLSX guard against formula injection (OWASP "CSV injection"): a text cell that
 starts with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or ``'`` gets one extra
 leading ``'``. :func:`read_export` removes exactly that one, so a round trip is exact.
@@ -33,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from workbench.db import Database, records
 from workbench.db.models import Feedback, Moderation, Participant, Statement, Workshop
 from workbench.exceptions import InvalidInput, Problem, WorkshopNotFound
+from workbench.participation import export_tuning
 from workbench.participation.feedback import VOTES, template_version_pin
 
 if TYPE_CHECKING:
@@ -207,6 +211,8 @@ TABLES: dict[str, Table] = {
             ("actor", "string", "Who (facilitator)."),
             ("created_at", "datetime", "When (UTC)."),
         ),
+        # tuned recommendation versions and their log (issue 14)
+        *(_table(name, about, *columns) for name, about, columns in export_tuning.TABLE_SPECS),
     )
 }
 
@@ -238,6 +244,7 @@ def workshop_tables(db: Database, workshop_id: int) -> dict[str, pd.DataFrame]:
         feedback = records.feedback_with_authors(s, workshop_id=workshop_id)
         statements = records.statements_with_authors(s, workshop_id=workshop_id)
         moderation = records.moderation_of(s, workshop_id=workshop_id)
+        tuned = export_tuning.tuning_tables(s, workshop)
     rows: dict[str, list[list[Any]]] = {name: [] for name in TABLES}
     rows["workshop"].append(
         [
@@ -273,7 +280,9 @@ def workshop_tables(db: Database, workshop_id: int) -> dict[str, pd.DataFrame]:
         [st.id, st.text, st.origin, st.status, author or ""] for st, author in statements
     ]
     rows["moderation"] = [_moderation_row(m) for m in moderation]
-    return {name: make_frame(name, rows[name]) for name in TABLES}
+    rows.update({name: r for name, (_, r) in tuned.items()})
+    columns = {name: c for name, (c, _) in tuned.items()}
+    return {name: make_frame(name, rows[name], columns.get(name)) for name in TABLES}
 
 
 def _iso(value: datetime | None) -> str:
@@ -379,13 +388,36 @@ def _answer_rows(
 
 # -- frames --------------------------------------------------------------------------
 
-_DTYPES = {"string": "string", "datetime": "string", "integer": "int64", "boolean": "bool"}
+_DTYPES = {
+    "string": "string",
+    "datetime": "string",
+    "integer": "int64",
+    "boolean": "bool",
+    "number": "float64",
+}
 
 
-def make_frame(name: str, rows: Iterable[Sequence[Any]]) -> pd.DataFrame:
-    """A DataFrame for export table ``name`` with its fixed columns and dtypes."""
-    table = TABLES[name]
-    return _frame([(c.name, c.type) for c in table.columns], rows)
+def make_frame(
+    name: str, rows: Iterable[Sequence[Any]], columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """A DataFrame for export table ``name`` with its columns and dtypes: the fixed ones,
+    or ``columns`` for a table with more (the P(rank k) of recommendation_ranks)."""
+    layout = _layout(name, TABLES[name].names if columns is None else columns)
+    if layout is None:
+        raise ValueError(f"columns {columns} do not fit export table {name!r}")
+    return _frame([(c.name, c.type) for c in layout], rows)
+
+
+def _layout(name: str, columns: Sequence[str]) -> tuple[Column, ...] | None:
+    """The typed columns of table ``name`` named ``columns``; None if they do not fit."""
+    table = TABLES.get(name)
+    fixed = len(table.columns) if table is not None else 0
+    if table is None or list(columns[:fixed]) != table.names:
+        return None
+    if len(columns) == fixed:
+        return table.columns
+    extra = export_tuning.extra_columns(name, columns[fixed:])
+    return None if extra is None else table.columns + tuple(Column(*c) for c in extra)
 
 
 def _frame(fields: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]]) -> pd.DataFrame:
@@ -400,6 +432,8 @@ def _frame(fields: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]]) -> 
 def _coerce(kind: str, value: Any) -> Any:
     if kind == "integer":
         return int(value)
+    if kind == "number":
+        return math.nan if value is None or value == "" else float(value)
     if kind == "boolean":
         if isinstance(value, str):
             if value.lower() not in ("true", "false", "1", "0"):
@@ -445,11 +479,9 @@ def _field_type(frame: pd.DataFrame, column: str) -> str:
 
 
 def _fields(name: str, frame: pd.DataFrame) -> list[dict[str, str]]:
-    table = TABLES.get(name)
-    if table is not None and table.names == list(frame.columns):
-        return [
-            {"name": c.name, "type": c.type, "description": c.description} for c in table.columns
-        ]
+    layout = _layout(name, [str(c) for c in frame.columns])
+    if layout is not None:
+        return [{"name": c.name, "type": c.type, "description": c.description} for c in layout]
     return [{"name": str(c), "type": _field_type(frame, str(c))} for c in frame.columns]
 
 
@@ -741,9 +773,8 @@ def read_export(path: Path) -> dict[str, pd.DataFrame]:
 def _typed(name: str, columns: list[str], rows: list[list[Any]], fields: Any = None) -> Any:
     import pandas as pd
 
-    table = TABLES.get(name)
-    if table is not None and table.names == columns:
-        return make_frame(name, rows)
+    if _layout(name, columns) is not None:
+        return make_frame(name, rows, columns)
     if fields is not None:
         return _frame(fields, rows)
     return pd.DataFrame(rows, columns=columns)
