@@ -18,6 +18,8 @@ Widgets are found by model name and content, never by fixed positions: a form by
 ``<h3>`` title of its header (the form classes' ``title``), its Save button and status
 line inside that form's box, the registration inputs by their descriptions. The newest
 match wins, so a page that re-renders its feedback section in place is followed.
+The points form keeps Save disabled until the points add up; :meth:`Page.allocate` does
+not click it then (a browser cannot) and says why.
 
 :func:`expected_payload` computes from the mirror the payload the kernel will send for a
 form, so a caller can check the database against what the page showed.
@@ -43,6 +45,7 @@ from tornado.httpclient import AsyncHTTPClient
 from workbench.classifications import STAKEHOLDER_GROUPS
 from workbench.widgets.approval import ApprovalForm, RankingForm
 from workbench.widgets.comment import CommentForm
+from workbench.widgets.points import PointsForm
 from workbench.widgets.rating import RatingGrid
 from workbench.widgets.statements import CHOICES, ProposeStatement, StatementVotes
 
@@ -54,6 +57,7 @@ TITLES = {
     "vote": StatementVotes.title,
     "proposal": ProposeStatement.title,
     "comment": CommentForm.title,
+    "points": PointsForm.title,
 }
 GENERAL_LABEL = "The proposal as a whole"
 SAVED = "Saved at "
@@ -550,6 +554,50 @@ class Page(Participant):
         for sid, choice in votes.items():
             await self.update(toggles[sid], index=values.index(choice), wait=False)
 
+    def points_inputs(self) -> dict[str, str]:
+        """IntText ids of the points form by criterion key."""
+        keys = {label: key for key, label in self._labels()[1].items()}
+        return {
+            keys[self.state(m)["description"]]: m
+            for m in self.descendants(self.form("points").body)
+            if self.name(m) == "IntTextModel" and self.state(m).get("description") in keys
+        }
+
+    def points_left(self) -> str:
+        """The points form's live counter, e.g. "5 of 100 points left. Give out all …"."""
+        body = self.form("points").body
+        found = [
+            m
+            for m in self.descendants(body)
+            if self.name(m) == "HTMLModel" and "wb-points-left" in str(self.state(m)["value"])
+        ]
+        return text_of(str(self.state(found[-1]).get("value", ""))) if found else ""
+
+    def save_enabled(self, kind: str) -> bool:
+        """True if a form's Save button can be clicked (not disabled)."""
+        return not self.state(self.form(kind).save).get("disabled", False)
+
+    async def set_points(self, points: dict[str, int]) -> None:
+        """Type points (criterion key -> whole number) into the points form's inputs; the
+        other criteria keep theirs."""
+        inputs = self.points_inputs()
+        unknown = sorted(set(points) - set(inputs))
+        if unknown:
+            raise ValueError(f"no points input for {unknown} on the page (has {sorted(inputs)})")
+        for key, value in points.items():
+            await self.update(inputs[key], value=int(value), wait=False)
+
+    async def allocate(self, points: dict[str, int]) -> Submission:
+        """Give these points and click Save, as a participant does (see :meth:`save`).
+
+        A browser cannot click a disabled Save: if the kernel keeps it disabled (the
+        points do not add up to the budget), raises ValueError with the form's counter."""
+        await self.set_points(points)
+        await self.settle()  # the kernel's counter and Save state are back in the mirror
+        if not self.save_enabled("points"):
+            raise ValueError(f"points {points}: Save stays disabled: {self.points_left()!r}")
+        return await self.save("points")
+
     def expected_payload(self, kind: str) -> dict[str, Any]:
         """The payload the kernel sends for ``kind``, from what the page shows now."""
         if kind == "rating":
@@ -585,6 +633,8 @@ class Page(Participant):
                 if index is not None:
                     votes[str(sid)] = values[int(index)]
             return {"votes": votes}
+        if kind == "points":
+            return {k: int(self.state(m)["value"]) for k, m in self.points_inputs().items()}
         raise ValueError(f"no expected payload for {kind!r}")
 
     async def save(self, kind: str, *, wait_s: float = 0.0) -> Submission:

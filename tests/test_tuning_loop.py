@@ -1,8 +1,10 @@
 """The participatory loop, end to end, through the real CLI and servers (issue 14).
 
 A real-data case study (Andalucía) runs on real kernels and is served by ``workbench
-serve``. Eleven simulated participants in two camps answer round 1 (their points and
-ratings go through the same service call the app makes); ``workbench tune`` proposes a
+serve``. Eleven simulated participants in two camps answer round 1: one employer and one
+union member through the app server, over the kernel websocket as a browser does
+(benchmarks/_driver.py: join, rate, allocate points; Save stays disabled at 95 points),
+the other nine through the same service call the app makes; ``workbench tune`` proposes a
 version, ``workbench recommendation accept`` re-runs the policy mix with it (the other
 runs come from the cache) and republishes; in round 2 a participant opens the app in
 headless Chromium and sees the tuned ranking and the "what changed since the last round"
@@ -12,18 +14,23 @@ app's run hashes. Screenshot: ``test-artifacts/app-tuned-proposal.png``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import re
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import _axe
+import _participants as pt
 import _serve
 import pytest
 from click.testing import CliRunner
+from tornado.httpclient import AsyncHTTPClient
 
 from workbench.cli import cli as workbench_cli
 from workbench.config import Settings
@@ -38,6 +45,7 @@ CAMPS = {
     "employers": (6, {"effectiveness": 10, "feasibility": 30, "fairness": 0, "employer_fit": 60}),
     "unions": (5, {"effectiveness": 30, "feasibility": 30, "fairness": 40, "employer_fit": 0}),
 }
+IN_APP = 1  # per camp: participants who answer in the app (the rest through the service)
 
 
 @pytest.fixture(scope="module")
@@ -73,26 +81,71 @@ def _ratings(options: list[str], criteria: list[str], rng: random.Random) -> dic
     return out
 
 
-def _answer_round_1(wb: Workbench, workshop_id: int) -> None:
+@dataclass(frozen=True)
+class Answer:
+    """One participant's round-1 answers and personal link."""
+
+    group: str
+    name: str
+    url: str
+    ratings: dict[str, dict[str, int]]
+    points: dict[str, int]
+    in_app: bool  # through the app server (else through the service)
+
+
+def _plan_round_1(wb: Workbench, workshop_id: int) -> list[Answer]:
+    """Everyone's answers: a fixed seed, so the ratings do not depend on who answers where."""
     info = wb.workshops.get(workshop_id)
     options = [o["key"] for o in info.options]
     criteria = [c["key"] for c in info.criteria]
     rng = random.Random(14)
-    for group, (count, points) in CAMPS.items():
-        for n, link in enumerate(wb.workshops.links(workshop_id, count)):
-            token = parse_qs(urlsplit(link.url).query)["token"][0]
-            wb.workshops.register(
-                workshop_id, token, display_name=f"{group} {n}", group=group, consent=True
-            )
-            for kind, payload in (
-                ("rating", {"ratings": _ratings(options, criteria, rng)}),
-                ("points", points),
-            ):
-                receipt = wb.feedback.submit(
-                    workshop_id=workshop_id, token=token, round_number=1, kind=kind,
-                    payload=payload, idempotency_key=uuid.uuid4().hex,
-                )  # fmt: skip
-                assert receipt is not None
+    return [
+        Answer(group, f"{group} {n}", link.url, _ratings(options, criteria, rng), points,
+               in_app=n < IN_APP)
+        for group, (count, points) in CAMPS.items()
+        for n, link in enumerate(wb.workshops.links(workshop_id, count))
+    ]  # fmt: skip
+
+
+def _answer_through_service(wb: Workbench, workshop_id: int, answers: list[Answer]) -> None:
+    """Register and submit as the app does, through the service call it makes."""
+    for a in answers:
+        token = parse_qs(urlsplit(a.url).query)["token"][0]
+        wb.workshops.register(workshop_id, token, display_name=a.name, group=a.group, consent=True)
+        for kind, payload in (("rating", {"ratings": a.ratings}), ("points", a.points)):
+            receipt = wb.feedback.submit(
+                workshop_id=workshop_id, token=token, round_number=1, kind=kind,
+                payload=payload, idempotency_key=uuid.uuid4().hex,
+            )  # fmt: skip
+            assert receipt is not None
+
+
+async def _answer_in_app(catalog: pt.Catalog, answers: list[Answer]) -> list[list[pt.Submission]]:
+    """Each participant opens their link, joins, rates and allocates points (a first try
+    5 points short is not saved: Save stays disabled and the counter says why). Pages
+    open independently: one answers while the next waits for its kernel."""
+    http = AsyncHTTPClient(force_instance=True)
+    pages = [pt.Page(a.url, http, timeout=180, catalog=catalog) for a in answers]
+
+    async def answer(page: pt.Page, a: Answer) -> None:
+        result = await page.open()
+        assert result.ok, result.error
+        assert await page.join(a.name, a.group) == ""
+        await page.rate({(o, c): v for o, per in a.ratings.items() for c, v in per.items()})
+        await page.save("rating")
+        first = next(k for k, v in a.points.items() if v >= 5)
+        with pytest.raises(ValueError, match="5 of 100 points left"):
+            await page.allocate({**a.points, first: a.points[first] - 5})
+        assert not page.save_enabled("points")
+        await page.allocate(a.points)
+
+    try:
+        await asyncio.gather(*(answer(page, a) for page, a in zip(pages, answers, strict=True)))
+    finally:
+        for page in pages:
+            page.close()
+        http.close()
+    return [page.submissions for page in pages]
 
 
 def _policy_mix_hash(wb: Workbench) -> str:
@@ -111,9 +164,28 @@ def test_tune_accept_republish_show_the_change_then_roll_back(home: Path, browse
             evidence_order = [o["key"] for o in before.options]
             labels = {o["key"]: o["label"] for o in before.options}
             first_hash = _policy_mix_hash(wb)
-            _answer_round_1(wb, wid)
+            answers = _plan_round_1(wb, wid)
+            in_app = [a for a in answers if a.in_app]
+            # Playwright's loop runs in this thread (the browser fixture): the pages get
+            # their own, and answer while the others go through the service
+            with ThreadPoolExecutor(1) as pool:
+                done = pool.submit(asyncio.run, _answer_in_app(serve.catalog(), in_app))
+                _answer_through_service(wb, wid, [a for a in answers if not a.in_app])
+                subs = done.result()
         finally:
             wb.close()
+        assert [[(s.kind, s.status) for s in mine] for mine in subs] == [
+            [("rating", "acknowledged"), ("points", "acknowledged")]
+        ] * len(in_app)
+        db = pt.stored(serve.db_url, wid)
+        for a, mine in zip(in_app, subs, strict=True):
+            (pid,) = [p for p, n in db.names.items() if n == a.name]
+            rows = {f["item"]: f["value"] for f in db.feedback if f["participant_id"] == pid}
+            assert mine[1].payload == a.points  # what the page showed is what the kernel sent
+            assert rows == {
+                **{f"points:{c}": v for c, v in a.points.items()},
+                **{f"rating:{o}:{c}": v for o, per in a.ratings.items() for c, v in per.items()},
+            }
 
         tuned = _cli(home, "tune", str(wid), "--round", "1", "--draws", "400", "--by", "Ana")
         version = re.search(r"stored as version ([0-9a-f]{12})", tuned)
