@@ -243,6 +243,35 @@ def test_tune_accept_republish_show_the_change_then_roll_back(home: Path, browse
         finally:
             page.close()
 
+        # a second version (another method and group rule), accepted, then rolled back to
+        # the first: the first's app again, from the cache; no version is changed
+        other = _cli(home, "tune", str(wid), "--round", "1", "--draws", "400", "--by", "Ben",
+                     "--method", "topsis", "--groups", "as-present")  # fmt: skip
+        second = re.search(r"stored as version ([0-9a-f]{12})", other)
+        assert second and second.group(1) != short, other
+        accepted = _cli(home, "recommendation", "accept", second.group(1), "--by", "Ben",
+                        "--reason", "TOPSIS as the council's check")  # fmt: skip
+        assert "runs: 1 executed, 2 from the cache" in accepted
+        back = _cli(home, "recommendation", "rollback", short, "--by", "Ana Facilitator",
+                    "--reason", "back to the first round's version")  # fmt: skip
+        assert "runs: 0 executed, 3 from the cache" in back
+        wb = serve.service()
+        try:
+            assert _policy_mix_hash(wb) == tuned_hash
+            assert wb.recommendations.accepted(SLUG).short == short
+            assert wb.recommendations.get(second.group(1)).status == "was accepted"
+            assert [r["option"] for r in wb.recommendations.get(short).doc()["ranking"]] == ranking
+        finally:
+            wb.close()
+        (link,) = serve.links(1)
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        try:
+            page.goto(link, timeout=120_000)
+            page.locator("section.wb-tuned").wait_for(timeout=120_000)
+            assert f"Version {short}" in page.locator("section.wb-tuned").inner_text()
+        finally:
+            page.close()
+
         # back to the evidence-based proposal: every run from the cache, the first hashes
         rolled = _cli(home, "recommendation", "rollback", "evidence", "--case", SLUG,
                       "--by", "Ana Facilitator", "--reason", "the council asked")  # fmt: skip
@@ -253,7 +282,11 @@ def test_tune_accept_republish_show_the_change_then_roll_back(home: Path, browse
             assert wb.recommendations.accepted(SLUG) is None
             assert wb.recommendations.get(short).status == "was accepted"
             actions = [(e.action, e.version[:12]) for e in wb.recommendations.history(SLUG)]
-            assert actions == [("propose", short), ("accept", short), ("rollback", "")]
+            two = second.group(1)
+            assert actions == [
+                ("propose", short), ("accept", short), ("propose", two), ("accept", two),
+                ("rollback", short), ("rollback", ""),
+            ]  # fmt: skip
         finally:
             wb.close()
         (link,) = serve.links(1)

@@ -120,6 +120,21 @@ def accepted_event(session: Session, *, case_slug: str) -> RecommendationEvent |
     return session.exec(query).first()
 
 
+def decisions(events: Sequence[RecommendationEvent]) -> tuple[str | None, set[str]]:
+    """From a case's events, oldest first: its current accepted version (None: no decision,
+    or back to the evidence-only proposal) and every version ever accepted."""
+    decided = [e for e in events if e.action in DECISIONS]
+    current = decided[-1].version if decided else None
+    return (current or None), {e.version for e in decided if e.version}
+
+
+def version_status(version: str, current: str | None, ever: set[str]) -> str:
+    """ "accepted" (the case's current one), "was accepted" or "proposed"."""
+    if version == current:
+        return "accepted"
+    return "was accepted" if version in ever else "proposed"
+
+
 def lock_case(session: Session, *, case_slug: str) -> None:
     """Serialise decisions on one case study: lock its workshops' rows (PostgreSQL;
     SQLite's write transactions are serialised anyway)."""

@@ -154,9 +154,7 @@ def tuning_tables(session: Any, workshop: Workshop) -> dict[str, tuple[list[str]
     """
     versions = list(store.find_versions(session, workshop_id=workshop.id))
     events = list(store.find_events(session, case_slug=workshop.case_slug))
-    decided = [e for e in events if e.action in store.DECISIONS]
-    current = decided[-1].version if decided else ""
-    ever = {e.version for e in decided if e.version}
+    current, ever = store.decisions(events)
     labels = {str(o["key"]): str(o.get("label") or o["key"]) for o in workshop.spec["options"]}
     results = [TuningResult.from_dict(json.loads(v.result)) for v in versions]
     n = max([len(labels), *(len(r.rank_probabilities) for x in results for r in x.ranking)])
@@ -182,7 +180,7 @@ def tuning_tables(session: Any, workshop: Workshop) -> dict[str, tuple[list[str]
         "recommendations": (
             fixed["recommendations"],
             [
-                _version_row(v, r, _status(v.version, current, ever))
+                _version_row(v, r, store.version_status(v.version, current, ever))
                 for v, r in zip(versions, results, strict=True)
             ],
         ),
@@ -192,12 +190,6 @@ def tuning_tables(session: Any, workshop: Workshop) -> dict[str, tuple[list[str]
             [_event_row(e, e.version in own) for e in events],
         ),
     }
-
-
-def _status(version: str, current: str, ever: set[str]) -> str:
-    if version == current:
-        return "accepted"
-    return "was accepted" if version in ever else "proposed"
 
 
 def _version_row(v: RecommendationVersion, result: TuningResult, status: str) -> list[Any]:

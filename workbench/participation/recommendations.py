@@ -171,10 +171,7 @@ class RecommendationService:
     # -- reading ----------------------------------------------------------------------
     def _info(self, row: RecommendationVersion, accepted: str | None, ever: set[str]) -> Any:
         labels = _labels(self.wb.workshops.get(row.workshop_id).options)
-        status = (
-            "accepted" if row.version == accepted else
-            "was accepted" if row.version in ever else "proposed"
-        )  # fmt: skip
+        status = store.version_status(row.version, accepted, ever)
         return RecommendationInfo(
             version=row.version,
             case_slug=row.case_slug,
@@ -197,10 +194,7 @@ class RecommendationService:
         )
 
     def _decisions(self, session: Any, case_slug: str) -> tuple[str | None, set[str]]:
-        events = store.find_events(session, case_slug=case_slug)
-        decided = [e for e in events if e.action in store.DECISIONS]
-        current = decided[-1].version if decided else None
-        return (current or None), {e.version for e in decided if e.version}
+        return store.decisions(store.find_events(session, case_slug=case_slug))
 
     def list(
         self, *, case_slug: str | None = None, workshop_id: int | None = None
