@@ -19,7 +19,7 @@ import tornado.web
 from voila.static_file_handler import TemplateStaticFileHandler
 
 from workbench.apphandlers import MAX_HEADERS, MAX_URI, harden_handlers
-from workbench.appserver import extensions_dir
+from workbench.apppages import extensions_dir
 
 
 class Ok(tornado.web.RequestHandler):

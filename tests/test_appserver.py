@@ -514,7 +514,7 @@ def test_a_reload_within_the_grace_period_reattaches_to_the_same_kernel(
 def test_a_busy_database_gets_the_retrying_page_not_a_refusal() -> None:
     """A link checked while the database is busy or down may be valid: the participant
     gets the page that retries by itself, not "You cannot open this page"."""
-    from workbench.appserver import refusal
+    from workbench.apppages import refusal
     from workbench.exceptions import AccessDenied, StoreUnavailable
 
     page = refusal(StoreUnavailable("the database is busy (connection pool exhausted)"))

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import re
@@ -38,16 +37,22 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
-import jinja2
-import tornado.web
 from jupyter_core.utils import ensure_async
-from jupyter_server.base.handlers import APIHandler
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
 
 from workbench.apphandlers import harden_handlers
+from workbench.apppages import (
+    TEMPLATE_NAME,
+    ArtefactHandler,
+    BeaconShutdownHandler,
+    GalleryHandler,
+    GatedVoilaHandler,
+    HealthHandler,
+    extensions_dir,
+    page_templates,
+)
 from workbench.classifications import COUNTRIES, NACE_SECTIONS
 from workbench.config import Settings
 from workbench.db import Database
@@ -57,211 +62,17 @@ from workbench.kernelpool import (
     StartClock,
     drop_failed,
     failure,
-    pool_kernel_ids,
     ready,
-    ready_pool_kernels,
     started,
     starts_allowed,
 )
-from workbench.participation.tokens import hash_token
 from workbench.participation.workshops import INVALID_LINK, WorkshopService
 from workbench.publish import artefact_dirs, published_apps
 from workbench.reattach import ReloadCache
 from workbench.requestinfo import RequestInfoHandler, forget_kernels
 from workbench.requestinfo import install as install_request_delivery
-from workbench.workspace import skeleton_root
 
-TEMPLATE_NAME = "workbench"
 POOL_SYNC_SECONDS = 2.0
-#: seconds a "busy" page waits before it asks again by itself
-BUSY_RETRY_S = 5
-
-
-def extensions_dir() -> Path:
-    """The folder that holds ``voila/templates/workbench`` (put on JUPYTER_PATH)."""
-    return skeleton_root() / "extensions"
-
-
-def _pages() -> jinja2.Environment:
-    folder = extensions_dir() / "voila" / "templates" / TEMPLATE_NAME
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True)
-
-
-def send_page(
-    handler: tornado.web.RequestHandler, server: AppServer, name: str, status: int, **ns: Any
-) -> None:
-    """Finish ``handler`` with one of our pages (gallery, refusal) in the workbench look;
-    the page gets the HTTP status as ``status_code``."""
-    css = f"{server.base_url}voila/templates/{TEMPLATE_NAME}/static/workbench.css"
-    handler.set_status(status)
-    handler.set_header("Content-Type", "text/html; charset=utf-8")
-    handler.set_header("Cache-Control", "no-store")
-    page = server.pages.get_template(name).render(css_url=css, status_code=status, **ns)
-    handler.finish(page)
-
-
-NO_KERNEL_YET = "Many people are joining at once and no app is free yet."
-
-
-def busy(reason: str) -> dict[str, Any]:
-    """The "busy, retrying" page (503): the page asks again by itself."""
-    return {
-        "status": 503,
-        "title": "The workshop app is busy",
-        "message": f"{reason} This page tries again by itself in {BUSY_RETRY_S} seconds.",
-        "hint": "Nothing you answered is lost. Keep this page open.",
-        "retry_s": BUSY_RETRY_S,
-    }
-
-
-def refusal(exc: WorkbenchError) -> dict[str, Any]:
-    """The page for a page request the checks did not admit: a link that is not valid
-    (403/404/409, says why), or a database that is busy or down (503, retries by itself;
-    the link may well be valid)."""
-    if exc.http_status == 503:
-        return busy("The workshop's database is busy or cannot be reached.")
-    status = exc.http_status if exc.http_status in (403, 404, 409) else 403
-    return {
-        "status": status,
-        "title": "You cannot open this page",
-        "message": str(exc),
-        "hint": "Join links are personal. Ask the workshop facilitator for yours.",
-    }
-
-
-class GalleryHandler(tornado.web.RequestHandler):
-    """``/``: the published apps (titles only; opening one needs a join link)."""
-
-    def initialize(self, server: AppServer) -> None:
-        self.server = server
-
-    async def get(self) -> None:
-        apps = await asyncio.get_running_loop().run_in_executor(None, self.server.gallery)
-        send_page(self, self.server, "gallery.html.j2", 200, apps=apps)
-
-
-class HealthHandler(tornado.web.RequestHandler):
-    """``/workbench/health``: pool sizes and kernel count (no personal data)."""
-
-    def initialize(self, server: AppServer) -> None:
-        self.server = server
-
-    def get(self) -> None:
-        km = self.server.kernel_manager
-        pools = {nb: len(p) for nb, p in getattr(km, "_pools", {}).items()}
-        ready = {nb: len(ids) for nb, ids in ready_pool_kernels(km).items()}
-        reloads = self.server.reloads
-        kept = sum(1 for p in reloads.pages.values() if p.release_at is not None)
-        self.set_header("Content-Type", "application/json")
-        self.finish(
-            json.dumps(
-                {
-                    "kernels": len(km.list_kernel_ids()),
-                    "pages_admitted": sum(self.server.served.values()),
-                    "pools": pools,
-                    "ready": ready,
-                    "targets": self.server.targets(),
-                    "reattachable": len(reloads.pages),
-                    "kept_for_reload": kept,
-                    "reattached": self.server.reattached,
-                }
-            )
-        )
-
-
-class ArtefactHandler(tornado.web.RequestHandler):
-    """``/workbench/artefacts/<publication>/<template>/<name>.png``: a published run's plot.
-
-    Only PNG artefacts of registered publications; content-addressed, so cacheable.
-    """
-
-    def initialize(self, server: AppServer) -> None:
-        self.server = server
-
-    async def get(self, publication_id: str, template: str, name: str) -> None:
-        path = await asyncio.get_running_loop().run_in_executor(
-            None, self.server.artefact_image, int(publication_id), template, name
-        )
-        if path is None:
-            raise tornado.web.HTTPError(404)
-        self.set_header("Content-Type", "image/png")
-        self.set_header("Cache-Control", "public, max-age=86400, immutable")
-        self.finish(path.read_bytes())
-
-
-class GatedVoilaHandler(TornadoVoilaHandler):
-    """Voilà's notebook handler behind a workshop-token check."""
-
-    server: AppServer
-
-    def initialize(self, **kwargs: Any) -> None:
-        self.server = kwargs.pop("server")
-        super().initialize(**kwargs)
-
-    _capture: list[str] | None = None
-
-    def write(self, chunk: Any) -> None:
-        """Send a piece of the page (and keep it, for a reload of a personal link)."""
-        if self._capture is not None and isinstance(chunk, str):
-            self._capture.append(chunk)
-        super().write(chunk)
-
-    async def get(self, path: str | None = None) -> None:  # type: ignore[override]
-        query = {k: v[-1] for k, v in parse_qs(self.request.query).items()}
-        loop = asyncio.get_running_loop()
-        notebook = path or ""
-        try:
-            workshop_id = await loop.run_in_executor(
-                None, self.server.check_request, notebook, query
-            )
-        except WorkbenchError as exc:
-            if exc.http_status == 503:
-                self.log.warning("page request: the database is unavailable: %s", exc)
-            send_page(self, self.server, "message.html.j2", **refusal(exc))
-            return
-        token_key = hash_token(query["token"]) if "token" in query else None
-        if token_key is not None:
-            page = self.server.reattach(token_key, notebook)
-            if page is not None:  # a reload: the same page, on the kernel it had
-                self.set_header("Content-Type", "text/html")
-                self.set_header("Cache-Control", "no-cache, no-store, must-revalidate")
-                self.finish(page.html)
-                return
-        if not await self.server.warm_kernel(notebook):
-            send_page(self, self.server, "message.html.j2", **busy(NO_KERNEL_YET))
-            return
-        self.server.admitted(workshop_id, notebook)
-        self._capture = [] if token_key is not None else None
-        await super().get(path)
-        if self._capture is not None:
-            page = self.server.reloads.keep(token_key or "", notebook, "".join(self._capture))
-            if page is not None:
-                self.server.watch_restarts(page.kernel_id)
-            self._capture = None
-
-
-class BeaconShutdownHandler(APIHandler):
-    """Shut down a page's kernel when its tab closes (fixes the voila#1458 leak).
-
-    The browser sends this with ``navigator.sendBeacon``, which carries no XSRF header;
-    the kernel id (a random UUID only that page knows) is the capability. Pool kernels,
-    which no page knows yet, are never shut down here.
-    """
-
-    def check_xsrf_cookie(self) -> None:
-        return None
-
-    def initialize(self, server: AppServer) -> None:
-        self.server = server
-
-    async def post(self, kernel_id: str) -> None:
-        km = self.kernel_manager
-        page_kernel = kernel_id in km.list_kernel_ids() and kernel_id not in pool_kernel_ids(km)
-        # a kernel kept for a reload of its page is shut down after the grace period
-        if page_kernel and not self.server.reloads.release(kernel_id, time.monotonic()):
-            await ensure_async(km.shutdown_kernel(kernel_id))
-        self.set_status(204)
-        self.finish()
 
 
 class AppServer(Voila):
@@ -275,7 +86,7 @@ class AppServer(Voila):
         self.settings_ = Settings()
         self.db = Database(self.settings_.database_url)
         self.workshops = WorkshopService(self.db, self.settings_)
-        self.pages = _pages()
+        self.pages = page_templates()
         self.served: Counter[int] = Counter()
         self.demand: dict[str, int] = {}
         self._artefact_dirs: dict[int, dict[str, Path]] = {}
