@@ -15,9 +15,10 @@ from workbench.config import Settings
 from workbench.db import Database
 from workbench.db import participation as store
 from workbench.db.analytics import load_frame
+from workbench.db.frames import FeedbackFrame
 from workbench.db.models import utcnow
 from workbench.exceptions import WorkshopNotFound
-from workbench.participation.analysis import FeedbackFrame, analyse_workshop
+from workbench.participation.analysis import analyse_workshop
 from workbench.participation.feedback import FeedbackService
 from workbench.participation.moderation import ModerationService
 from workbench.participation.spec import WorkshopSpec

@@ -1,4 +1,5 @@
-"""The composed analysis of a round, on frames built from plain rows."""
+"""The composed analysis of a round, on frames built from plain rows (the frame itself:
+tests/db/test_frames.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import json
 import math
 from typing import Any
 
-import numpy as np
 import pytest
 
 from workbench.participation.analysis import FeedbackFrame, analyse
@@ -172,39 +172,3 @@ def test_empty_round() -> None:
     assert result.concordance == {}
     assert result.without_consensus() == result.item_keys()
     json.dumps(result.as_dict(), allow_nan=False)
-
-
-def test_from_rows_keeps_only_valid_answers() -> None:
-    rows = [
-        (1, "rating", "rating:a:x", 4),
-        (1, "rating", "rating:a:x2", 4),  # unknown criterion
-        (1, "rating", "rating:b:x", 6),  # beyond the scale
-        (1, "rating", "rating:b:y", True),  # not a number
-        (1, "approval", "approval:a", True),
-        (1, "approval", "approval:a", "yes"),  # not a boolean
-        (1, "vote", "vote:101", -1),
-        (1, "vote", "vote:999", 1),  # not an approved statement
-        (1, "vote", "vote:102", 2),  # not a vote
-        (99, "rating", "rating:a:y", 3),  # not a participant of the workshop
-        (2, "ranking", "ranking", ["a", "b"]),  # incomplete
-        (2, "ranking", "ranking", ["c", "a", "b"]),
-        (2, "comment", "comment:a", "text"),
-    ]
-    f = frame(rows)
-    assert f.n_rows == len(rows)
-    assert (f.rating_participant.tolist(), f.rating_item.tolist()) == ([0], [0])
-    assert f.approval_value.tolist() == [True]
-    assert (f.vote_statement.tolist(), f.vote_value.tolist()) == ([0], [-1])
-    assert f.ranking_participant.tolist() == [1] and f.ranking_order.tolist() == [[2, 0, 1]]
-
-
-def test_frame_is_validated_and_read_only() -> None:
-    f = frame(round_rows())
-    with pytest.raises(ValueError, match="read-only"):
-        f.rating_value[0] = 1
-    with pytest.raises(ValueError, match="same length"):
-        dataclasses.replace(f, rating_value=f.rating_value[:-1])
-    with pytest.raises(ValueError, match="participant_groups"):
-        dataclasses.replace(f, participant_groups=())
-    assert f.ranking_order.shape == (20, 3)
-    assert np.array_equal(f.participant_ids, np.arange(1, 21))

@@ -31,9 +31,9 @@ import numpy as np
 from sqlalchemy import Text, cast, func, literal, select
 from sqlmodel import Session, col
 
+from workbench.db.frames import FeedbackFrame
 from workbench.db.models import Feedback, Participant, Statement, Workshop
 from workbench.exceptions import WorkshopNotFound
-from workbench.participation.analysis import FeedbackFrame
 from workbench.participation.spec import MAX_POINTS
 
 #: kinds read in bulk (their items and values contain no spaces)

@@ -57,7 +57,8 @@ def minutes_notebook(workshop_id: int) -> nbformat.NotebookNode:
     nb.cells = [
         nbformat.v4.new_code_cell(
             "from workbench.facilitation.minutes import MinutesView\n"
-            f"view = MinutesView.load({int(workshop_id)})"
+            "from workbench.service import Workbench\n"
+            f"view = MinutesView.load(Workbench(), {int(workshop_id)})"
         ),
         *(nbformat.v4.new_code_cell(f"view.show({name!r})") for name in SECTIONS),
     ]
@@ -145,12 +146,12 @@ class MinutesView:
         self.tuning = list(tuning)
 
     @classmethod
-    def load(cls, workshop_id: int) -> MinutesView:
-        """Summarise the workshop from the workspace in WORKBENCH_HOME / WORKBENCH_DB_URL."""
+    def load(cls, wb: Any, workshop_id: int) -> MinutesView:
+        """Summarise the workshop from ``wb``, the kernel's :class:`~workbench.service.Workbench`
+        (the notebook builds it from WORKBENCH_HOME / WORKBENCH_DB_URL, so that this module
+        never imports the service layer that calls it)."""
         from workbench.facilitation.summary import summarise
-        from workbench.service import Workbench
 
-        wb = Workbench()
         summary = summarise(wb, workshop_id, for_minutes=True)
         return cls(summary, tuning_section(wb, summary.info))
 

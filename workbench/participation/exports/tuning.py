@@ -8,10 +8,11 @@
 - ``recommendation_events``: the case study's audit log (proposals, acceptances,
   rollbacks), oldest first, with who and why.
 
-:func:`tuning_tables` reads them inside the export's database snapshot;
-:mod:`workbench.participation.exports` writes them like every other table. They hold no
-participant data: weights and ranks are aggregates, and the only names are those of the
-facilitators who proposed, accepted or rolled back a version (in that role).
+:func:`tuning_tables` reads them inside the export's database snapshot
+(:mod:`workbench.participation.exports.workshop`), and every format writes them like the
+other tables. They hold no participant data: weights and ranks are aggregates, and the
+only names are those of the facilitators who proposed, accepted or rolled back a version
+(in that role).
 """
 
 from __future__ import annotations

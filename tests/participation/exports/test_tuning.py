@@ -22,7 +22,6 @@ import pytest
 
 from workbench.config import Settings
 from workbench.db import recommendations as store
-from workbench.participation.export_tuning import RANKS, extra_columns
 from workbench.participation.exports import (
     FORMATS,
     TABLES,
@@ -31,6 +30,7 @@ from workbench.participation.exports import (
     workshop_tables,
     write_export,
 )
+from workbench.participation.exports.tuning import RANKS, extra_columns
 from workbench.participation.recommendations import RecommendationInfo
 from workbench.service import Workbench
 
