@@ -1,5 +1,5 @@
-"""The CLI end to end on bad input: every refusal names file, key and problem,
-exits 2, starts no kernel and writes no run row."""
+"""``workbench run`` and ``workbench runs`` end to end on bad input: every refusal names
+file, key and problem, exits 2, starts no kernel and writes no run row."""
 
 from pathlib import Path
 
@@ -103,89 +103,6 @@ def test_problems_across_case_studies_are_reported_together(cli) -> None:
     assert _no_runs(cli.home, cli.db_url)
 
 
-def test_case_new_writes_a_valid_skeleton(cli) -> None:
-    result = cli("case", "new", "es51-c", "--region", "ES51", "--sector", "c")
-    assert result.exit_code == 0, result.output
-    assert cli("case", "validate", "es51-c").exit_code == 0
-    listing = cli("case", "list")
-    assert "es51-c" in listing.output and "ES51" in listing.output
-    again = cli("case", "new", "es51-c", "--region", "ES51", "--sector", "C")
-    assert again.exit_code == 2 and "already exists" in again.stderr
-
-
-@pytest.mark.parametrize(
-    ("args", "fragment"),
-    [
-        (["Bad Slug", "--region", "ES51", "--sector", "C"], "not a valid slug"),
-        (["ok", "--region", "XX51", "--sector", "C"], "not an EU/EEA country code"),
-        (["ok", "--region", "PT1A", "--sector", "C"], "no data for region 'PT1A'"),
-        (["ok", "--region", "PT1A", "--sector", "C"], "redrawn in NUTS 2024"),
-        (["ok", "--region", "ES51", "--sector", "C", "--template", "nope"], "no template"),
-        (["ok", "--region", "ES51", "--sector", "C", "--target-group", "cats"], "unknown group"),
-    ],
-)
-def test_case_new_refuses_bad_input(cli, args: list[str], fragment: str) -> None:
-    result = cli("case", "new", *args)
-    assert result.exit_code == 2
-    assert fragment in result.stderr
-    assert not (cli.home / "case_studies" / "ok").exists()
-
-
-def test_validate_all_and_templates_help(cli) -> None:
-    result = cli("case", "validate")
-    assert result.exit_code == 0, result.stderr
-    assert "ok: 2 case studies, 4 run(s) planned" in result.output
-    show = cli("templates", "show", "regional_diagnosis")
-    assert "start_year: a whole number (>= 2014, <= 2024); default 2015" in show.output
-    assert cli("templates", "show", "nope").exit_code == 2
-
-
 def test_runs_show_unknown_id(cli) -> None:
     result = cli("runs", "show", "999")
     assert result.exit_code == 2 and "no run with id 999" in result.stderr
-
-
-def test_init_refuses_to_overwrite(cli, tmp_path: Path) -> None:
-    result = cli("init", str(cli.home))
-    assert result.exit_code == 2 and "refusing to overwrite" in result.stderr
-
-
-def test_workshop_create_takes_the_expected_stakeholder_mix(demo_runs, tmp_path: Path) -> None:
-    import contextlib
-
-    from click.testing import CliRunner
-
-    from workbench.cli import cli as workbench_cli
-
-    home = tmp_path / "ws"
-    stack = contextlib.ExitStack()
-    db_url = demo_runs.copy(home, stack)
-    base = ["--home", str(home), *(["--db-url", db_url] if db_url else [])]
-
-    def run(*args: str):
-        return CliRunner().invoke(workbench_cli, [*base, *args])
-
-    with stack:
-        _check_mix(run)
-
-
-def _check_mix(run) -> None:
-    import json
-
-    assert run("publish", "es61-manufacturing-youth").exit_code == 0
-    mix = ["--mix", "employers=2", "--mix", "unions=1", "--mix", "ngos=1"]
-    made = run("workshop", "create", "es61-manufacturing-youth", "--expected", "4", *mix, "--json")
-    assert made.exit_code == 0, made.output
-    shown = run("workshop", "show", str(json.loads(made.output)["id"]), "--json")
-    assert json.loads(shown.output)["expected_mix"] == {"employers": 2, "unions": 1, "ngos": 1}
-
-    for bad, message in [
-        (["--mix", "employers"], "--mix: employers: must look like GROUP=N, e.g. employers=3"),
-        (["--mix", "employers=two"], "must look like GROUP=N"),
-        (["--mix", "unions=1", "--mix", "unions=2"], "unions is given twice"),
-        (["--mix", "pirates=1"], "unknown stakeholder group 'pirates'"),
-    ]:
-        result = run("workshop", "create", "es61-manufacturing-youth", *bad)
-        assert result.exit_code == 2, (bad, result.output)
-        assert message in result.output, (bad, result.output)
-    assert len(json.loads(run("workshop", "list", "--json").output)) == 1  # nothing made

@@ -20,7 +20,10 @@ from workbench.config import PACKAGE_DIR
 from workbench.data.eurostat import read_tsv
 
 SAMPLE = (
-    Path(__file__).parent / "data" / "eurostat_samples" / "lfst_r_lfu3rt__2025__ryb2026__cut.tsv"
+    Path(__file__).parents[1]
+    / "data"
+    / "eurostat_samples"
+    / "lfst_r_lfu3rt__2025__ryb2026__cut.tsv"
 )
 RECORDED = gzip.compress(SAMPLE.read_bytes(), mtime=0)  # every series of the slice
 DATASET = "lfst_r_lfu3rt"
