@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -70,7 +71,26 @@ class Settings(BaseSettings):
         default_factory=lambda: max(1, os.cpu_count() or 1),
         ge=1,
         le=64,
-        description="Parallel notebook workers (separate processes) for `workbench run`.",
+        description=(
+            "Parallel notebook workers (separate processes) of the local executor for "
+            "`workbench run`."
+        ),
+    )
+    executor: Literal["local", "dask"] = Field(
+        default="local",
+        description=(
+            "Where `workbench run` executes notebooks: `local` (a process pool on this "
+            "machine) or `dask` (a Dask cluster at `scheduler`; pip install "
+            "'almp-workbench[dask]')."
+        ),
+    )
+    scheduler: str | None = Field(
+        default=None,
+        description=(
+            "Address of the Dask scheduler for the `dask` executor, e.g. "
+            "tcp://dask-scheduler:8786. Its workers need `--nthreads 1 --resources "
+            "kernels=1` and the workspace at the same path."
+        ),
     )
     kernel_name: str = Field(default="python3", description="Jupyter kernel for runs.")
     cell_timeout: int = Field(

@@ -2,16 +2,15 @@
 
 Each planned run is either a cache hit (an earlier successful run with the same
 content hash whose outputs still exist) or executed by papermill in a separate
-worker process. Every run gets a database row; a failing notebook fails only its own
-run.
+worker process: a local process pool or a Dask cluster (see workbench/executors.py).
+Every run gets a database row; a failing notebook fails only its own run.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import sys
 from collections import Counter
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +21,7 @@ from tqdm import tqdm
 from workbench.config import Settings
 from workbench.db import Database, crud
 from workbench.db.models import Run, RunStatus
-from workbench.execution import execute_job, warm_up
+from workbench.executors import Executor, make_executor
 from workbench.planning import RunSpec
 
 _PATH_FIELDS = ("output_dir", "notebook_path", "report_path", "report_noinput_path")
@@ -158,6 +157,17 @@ class BatchRunner:
             )
             return _outcome(run)
 
+    def executor(
+        self, name: str | None = None, *, workers: int | None = None, scheduler: str | None = None
+    ) -> Executor:
+        """The executor ``name`` (default: the settings'), not started yet."""
+        return make_executor(
+            name or self.settings.executor,
+            workers=workers or self.settings.workers,
+            scheduler=scheduler or self.settings.scheduler,
+            log_dir=str(self.settings.var_dir / "logs"),
+        )
+
     def run(
         self,
         specs: list[RunSpec],
@@ -165,8 +175,13 @@ class BatchRunner:
         workers: int | None = None,
         force: bool = False,
         progress: bool = True,
+        executor: Executor | None = None,
     ) -> BatchReport:
-        """Execute ``specs`` (skipping cache hits unless ``force``) and record each."""
+        """Execute ``specs`` (skipping cache hits unless ``force``) and record each.
+
+        ``executor`` runs the jobs (default: :meth:`executor` from the settings); it is
+        prepared before the first run row is written and closed at the end.
+        """
         outcomes: list[RunOutcome] = []
         counts: Counter[str] = Counter()
         bar = tqdm(
@@ -188,6 +203,19 @@ class BatchRunner:
             )
             bar.update(1)
 
+        try:
+            with executor or self.executor(workers=workers) as pool:
+                self._batch(specs, pool, force=force, tick=tick)
+        finally:
+            bar.close()
+        order = {(s.case_slug, s.template): i for i, s in enumerate(specs)}
+        outcomes.sort(key=lambda o: order.get((o.case_slug, o.template), 0))
+        return BatchReport(outcomes)
+
+    def _batch(
+        self, specs: list[RunSpec], pool: Executor, *, force: bool, tick: Callable[..., None]
+    ) -> None:
+        """Cache hits first, then one execution per content hash, then its repeats."""
         to_execute: list[RunSpec] = []
         repeats: list[RunSpec] = []  # same content hash as an earlier spec of this batch
         planned: set[str] = set()
@@ -202,9 +230,10 @@ class BatchRunner:
                 to_execute.append(spec)
 
         if to_execute:
-            self._execute(to_execute, workers or self.settings.workers, tick)
-        # a template whose output does not depend on the case (e.g. the evidence review)
-        # runs once per batch; the other cases point at that run, as a later batch would
+            self._execute(to_execute, pool, tick)
+        # a template whose output does not depend on the case (e.g. the evidence
+        # review) runs once per batch; the other cases point at that run, as a later
+        # batch would
         again = []
         for spec in repeats:
             hit = self._cache_hit(spec)
@@ -213,42 +242,26 @@ class BatchRunner:
             else:
                 again.append(spec)
         if again:
-            self._execute(again, workers or self.settings.workers, tick)
-        bar.close()
-        order = {(s.case_slug, s.template): i for i, s in enumerate(specs)}
-        outcomes.sort(key=lambda o: order.get((o.case_slug, o.template), 0))
-        return BatchReport(outcomes)
+            self._execute(again, pool, tick)
 
-    def _execute(self, specs: list[RunSpec], workers: int, tick: Any) -> None:
+    def _execute(self, specs: list[RunSpec], pool: Executor, tick: Callable[..., None]) -> None:
+        jobs = [_job(spec, self.settings) for spec in specs]
+        pool.prepare(jobs)  # a bad executor set-up fails here, before any run row
         run_ids: dict[int, int] = {}
         with self.db.session() as session:
             for index, spec in enumerate(specs):
                 run = crud.add_run(session, **_spec_fields(spec), status=RunStatus.running)
                 run_ids[index] = run.id or 0
-        pool = ProcessPoolExecutor(
-            max_workers=max(1, min(workers, len(specs))),
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=warm_up,
-            initargs=(str(self.settings.var_dir / "logs"),),
-        )
-        futures: dict[Future[dict[str, Any]], int] = {}
         try:
-            for index, spec in enumerate(specs):
-                futures[pool.submit(execute_job, _job(spec, self.settings))] = index
-            for future in as_completed(futures):
-                index = futures[future]
-                try:
-                    result = future.result()
-                except Exception as exc:  # the worker process itself died
-                    result = _crashed(specs[index], self.settings, exc)
+            for index, result in pool.results(jobs):
+                if isinstance(result, BaseException):  # the worker process itself died
+                    result = _crashed(specs[index], self.settings, result)
                 tick(self._record(run_ids.pop(index), result))
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
             with self.db.session() as session:
                 for run_id in run_ids.values():
                     crud.finish_run(session, run_id, status=RunStatus.failed, error="interrupted")
             raise
-        pool.shutdown(wait=True)
 
 
 def _crashed(spec: RunSpec, settings: Settings, exc: BaseException) -> dict[str, Any]:

@@ -106,3 +106,19 @@ def test_problems_across_case_studies_are_reported_together(cli) -> None:
 def test_runs_show_unknown_id(cli) -> None:
     result = cli("runs", "show", "999")
     assert result.exit_code == 2 and "no run with id 999" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--executor", "local", "--scheduler", "tcp://127.0.0.1:1"], "is for executor 'dask'"),
+        (["--executor", "dask"], "needs a scheduler address"),
+        (["--executor", "dask", "--scheduler", "nowhere"], "is not a Dask scheduler address"),
+        (["--executor", "spark"], "Invalid value for '--executor'"),
+    ],
+)
+def test_bad_executor_options_are_refused_before_any_run(cli, args, expected) -> None:  # type: ignore[no-untyped-def]
+    result = cli("run", "--all", *args)
+    assert result.exit_code == 2, result.output
+    assert expected in result.output
+    assert cli.kernels_started() == 0 and _no_runs(cli.home, cli.db_url)

@@ -22,6 +22,18 @@ from workbench.exceptions import RunsFailed
 @click.option("--workers", type=click.IntRange(1, 64), help="Parallel worker processes.")
 @click.option("--force", is_flag=True, help="Re-execute even when a cached result exists.")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    help="Where notebooks run: local (process pool) or dask. Default: WORKBENCH_EXECUTOR, "
+    "else local.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Dask scheduler for --executor dask, e.g. tcp://dask-scheduler:8786 "
+    "(default: WORKBENCH_SCHEDULER).",
+)
 @click.pass_context
 @handle_errors
 def run_cmd(
@@ -31,13 +43,16 @@ def run_cmd(
     workers: int | None,
     force: bool,
     no_progress: bool,
+    executor: str | None,
+    scheduler: str | None,
 ) -> None:
     """Execute every (case study, template) pair of SLUGS (or --all) with papermill."""
     if slugs and all_cases:
         raise click.UsageError("give case study slugs or --all, not both")
     report = service(ctx).run(
-        slugs, all_cases=all_cases, workers=workers, force=force, progress=not no_progress
-    )
+        slugs, all_cases=all_cases, workers=workers, force=force, progress=not no_progress,
+        executor=executor, scheduler=scheduler,
+    )  # fmt: skip
     rows = [
         (
             o.run_id,
