@@ -25,6 +25,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (workbench)" >/dev/null
+	@if command -v npm >/dev/null; then npm ci --prefix deploy/hub --no-audit --no-fund --silent; \
+	  else echo "warning: npm not found: \`workbench hub\` and its tests need configurable-http-proxy (Node >= 20, then npm ci --prefix deploy/hub)"; fi
 	touch $(STAMP)
 
 demo: venv

@@ -50,7 +50,10 @@ def test_every_third_party_import_of_the_package_is_declared() -> None:
     from importlib.metadata import packages_distributions
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    declared = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["pdf"]}
+    extras = project["optional-dependencies"]
+    declared = {
+        _name(r) for r in project["dependencies"] + extras["pdf"] + extras["dask"] + extras["hub"]
+    }
     dists = packages_distributions()
     missing: dict[str, set[str]] = {}
     for path in (ROOT / "workbench").rglob("*.py"):

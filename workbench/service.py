@@ -6,12 +6,14 @@ result; they hold no logic of their own.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workbench.access import GuardedModeration, GuardedWorkshops, Identity
 from workbench.casestudies import (
     CaseStudy,
     check_slug,
@@ -28,11 +30,13 @@ from workbench.db import participation as store
 from workbench.db.models import Run, RunStatus
 from workbench.exceptions import (
     CaseStudyNotFound,
+    InputError,
     InvalidInput,
     Problem,
     PublicationNotFound,
     RunNotFound,
 )
+from workbench.executors import Executor
 from workbench.participation.feedback import FeedbackService
 from workbench.participation.moderation import ModerationService
 from workbench.participation.privacy import PrivacyService
@@ -45,13 +49,13 @@ from workbench.participation.spec import (
 )
 from workbench.participation.workshops import WorkshopInfo, WorkshopService
 from workbench.planning import RunSpec, plan_runs
-from workbench.publish import PublishedApp, load_artefacts, publish, published_apps
 from workbench.runs import BatchReport, BatchRunner
 from workbench.templates import Template, TemplateLibrary
 
 if TYPE_CHECKING:
     from workbench.evidence.changes import EvidenceService
     from workbench.participation.recommendations import RecommendationService
+    from workbench.publish import PublishedApp
     from workbench.registry import ModelRegistry
 
 
@@ -86,10 +90,47 @@ class CaseSummary:
 
 
 class Workbench:
-    """Everything a user can do with one workspace."""
+    """Everything a user can do with one workspace.
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    ``identity`` is the caller when rights apply (JupyterHub): run, publish, workshop and
+    dashboard/export methods check it. By default it is the Hub user whose server this
+    process runs in (hub mode), else nobody: rights are then unrestricted.
+    """
+
+    def __init__(self, settings: Settings | None = None, identity: Identity | None = None) -> None:
         self.settings = settings or Settings()
+        self._identity = identity
+
+    @property
+    def identity(self) -> Identity | None:
+        """The caller whose rights are checked, or None (unrestricted)."""
+        if self._identity is None and os.environ.get("WORKBENCH_HUB"):
+            from workbench.hub.rights import identity_from_env
+
+            self._identity = identity_from_env()
+        return self._identity
+
+    def as_user(self, identity: Identity | None) -> Workbench:
+        """This workspace for ``identity`` (a server's per-request caller), sharing the
+        database engine and libraries; ``self`` when ``identity`` is None."""
+        if identity is None:
+            return self
+        other = Workbench(self.settings, identity)
+        other.__dict__["db"] = self.db
+        for name in ("templates", "catalog"):
+            if name in self.__dict__:
+                other.__dict__[name] = self.__dict__[name]
+        return other
+
+    def _require(self, right: str, case_slug: str) -> None:
+        """Raise AccessDenied unless the caller may use ``right`` on the case study."""
+        if (who := self.identity) is not None:
+            who.require(right, case_slug, self.case(case_slug).region)
+
+    def _require_workshop(self, right: str, workshop_id: int) -> None:
+        """:meth:`_require` on the case study of a workshop."""
+        if self.identity is not None:
+            self._require(right, WorkshopService.get(self.workshops, workshop_id).case_slug)
 
     @cached_property
     def db(self) -> Database:
@@ -273,12 +314,36 @@ class Workbench:
         force: bool = False,
         progress: bool = True,
         tuning: Mapping[str, Mapping[str, Any]] | None = None,
+        executor: str | Executor | None = None,
+        scheduler: str | None = None,
     ) -> BatchReport:
-        """Plan (all-or-nothing validation) and execute runs (``tuning``: see :meth:`plan`)."""
+        """Plan (all-or-nothing validation) and execute runs (``tuning``: see :meth:`plan`).
+
+        ``executor`` is ``local`` (a pool of ``workers`` processes), ``dask`` (the Dask
+        cluster at ``scheduler``) or a ready :class:`~workbench.executors.Executor`;
+        defaults come from the settings (``WORKBENCH_EXECUTOR``, ``WORKBENCH_SCHEDULER``).
+        Raises InputError for an unknown or ill-set executor, ExecutorUnavailable for an
+        unreachable or unfit cluster, before any run starts.
+        """
+        runner = BatchRunner(self.settings, self.db)
+        if isinstance(executor, Executor):
+            if workers or scheduler:
+                raise InputError("workers and scheduler are set on the executor given")
+            pool = executor
+        else:
+            name = executor or self.settings.executor
+            if name == "local" and scheduler:
+                raise InputError(f"a scheduler ({scheduler}) is for executor 'dask', not 'local'")
+            if name == "dask" and workers:
+                raise InputError(
+                    "workers sizes the local process pool; a Dask cluster runs as many runs "
+                    "at once as its workers offer `kernels`"
+                )
+            pool = runner.executor(name, workers=workers, scheduler=scheduler)
         specs = self.plan(slugs, all_cases=all_cases, tuning=tuning)
-        return BatchRunner(self.settings, self.db).run(
-            specs, workers=workers, force=force, progress=progress
-        )
+        for slug in dict.fromkeys(s.case_slug for s in specs):
+            self._require("run", slug)
+        return runner.run(specs, force=force, progress=progress, executor=pool)
 
     def runs(
         self,
@@ -311,16 +376,21 @@ class Workbench:
     # -- publishing and workshops -------------------------------------------------
     def publish(self, slug: str) -> PublishedApp:
         """Build and register the stakeholder app of a case study from its latest runs."""
+        from workbench.publish import publish
+
+        self._require("publish", slug)
         return publish(self.db, self.settings, self.case(slug))
 
     def apps(self) -> list[PublishedApp]:
         """The newest published app of every case study (the gallery)."""
+        from workbench.publish import published_apps
+
         return published_apps(self.db)
 
     @cached_property
     def workshops(self) -> WorkshopService:
-        """Workshop life cycle, join links and participation counts."""
-        return WorkshopService(self.db, self.settings)
+        """Workshop life cycle, join links and participation counts (rights checked)."""
+        return GuardedWorkshops(self.db, self.settings, self._require_workshop)
 
     @cached_property
     def feedback(self) -> FeedbackService:
@@ -329,8 +399,8 @@ class Workbench:
 
     @cached_property
     def moderation(self) -> ModerationService:
-        """The moderation queue and approve/hide actions, with their log."""
-        return ModerationService(self.db, self.settings)
+        """The moderation queue and approve/hide actions, with their log (rights checked)."""
+        return GuardedModeration(self.db, self.settings, self._require_workshop)
 
     @cached_property
     def privacy(self) -> PrivacyService:
@@ -389,6 +459,7 @@ class Workbench:
             raise InvalidInput(
                 [Problem("--format", "format", f"{fmt!r} is not one of {', '.join(FORMATS)}")]
             )
+        self._require_workshop("dashboard", workshop_id)
         tables = workshop_tables(self.db, workshop_id)
         return write_export(tables, fmt, output, home=self.settings.home)
 
@@ -419,6 +490,7 @@ class Workbench:
         """Every figure of one round of a workshop (default: the current round)."""
         from workbench.participation.analysis import analyse_workshop
 
+        self._require_workshop("dashboard", workshop_id)
         number = self.workshops.get(workshop_id).round_or_current(round_number)
         return analyse_workshop(self.db, workshop_id, number)[0]
 
@@ -426,6 +498,7 @@ class Workbench:
         self, workshop_id: int, output: Path | None = None, *, pdf: bool = False
     ) -> list[Path]:
         """Write a workshop's minutes (offline HTML, optionally PDF); the files written."""
+        self._require_workshop("dashboard", workshop_id)
         from workbench.facilitation.minutes import write_minutes
 
         return write_minutes(self, workshop_id, output, pdf=pdf)
@@ -448,6 +521,7 @@ class Workbench:
         labour-market diagnosis, the programme types with what its data point to).
         """
         case = self.case(slug)
+        self._require("facilitate", slug)
         if spec_path is not None:
             raw = load_spec(spec_path).model_dump(mode="json")
         else:
@@ -457,6 +531,8 @@ class Workbench:
                 raise PublicationNotFound(
                     f"case study {slug!r} has no published app: run `workbench publish {slug}`"
                 )
+            from workbench.publish import load_artefacts
+
             artefacts = load_artefacts(self.db, self.settings, pub.id or 0)
             evidence = artefacts.get("evidence_review", {}).get("json", {}).get("evidence", {})
             diagnosis = artefacts.get("diagnosis", {}).get("json", {}).get("diagnosis", {})

@@ -28,6 +28,7 @@ COMMANDS = {
     "data": "workbench.cli.data:data_group",
     "db": "workbench.cli.db:db_group",
     "evidence": "workbench.cli.models:evidence_group",
+    "hub": "workbench.cli.hub:hub_cmd",
     "init": "workbench.cli.workspace:init_cmd",
     "model": "workbench.cli.models:model_group",
     "participant": "workbench.cli.privacy:participant_group",

@@ -22,7 +22,13 @@ class ApiBase(APIHandler):
 
     @property
     def wb(self) -> Workbench:
+        """The workspace, for the Hub user of this request when behind JupyterHub."""
         service: Workbench = self.settings["workbench_service"]
+        hub_user = getattr(self.current_user, "hub_user", None)
+        if isinstance(hub_user, dict):  # a JupyterHub single-user server: rights apply
+            from workbench.hub.rights import HubIdentity
+
+            return service.as_user(HubIdentity.from_model(hub_user))
         return service
 
     def body(self) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
 
 from workbench.config import Settings
+from workbench.exceptions import AccessDenied
 from workbench.facilitation.notebook import dashboard_url
 from workbench.participation.workshops import STATES, WorkshopService
 from workbench.server.base import ApiBase
@@ -209,7 +210,10 @@ class FacilitatorPage(JupyterHandler):
         workshops = await asyncio.to_thread(wb.workshops.list)
         rows = []
         for info in workshops:
-            part = await asyncio.to_thread(wb.workshops.participation, info.id)
+            try:
+                part = await asyncio.to_thread(wb.workshops.participation, info.id)
+            except AccessDenied:  # behind JupyterHub: a workshop outside the user's rights
+                continue
             groups = ", ".join(
                 f"{escape(g['group'] or '?')}: {g['registered']} ({g['active']} active)"
                 for g in part.groups
