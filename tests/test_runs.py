@@ -4,6 +4,8 @@ parallel workers."""
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -64,6 +66,34 @@ def test_second_run_is_a_cache_hit(demo_runs) -> None:
     for run_id, mtime in before.items():
         row = next(r for r in _rows(demo_runs.home, demo_runs.db_url) if r.id == run_id)
         assert (demo_runs.home / row.output_dir / "output.ipynb").stat().st_mtime_ns == mtime
+
+
+def test_a_cached_rerun_starts_no_pool_and_loads_no_notebook_or_tuning_library(
+    demo_runs,
+) -> None:
+    """All cache hits: the parent never prepares the executor (no process pool, no
+    multiprocessing) nor imports papermill, nbconvert or the tuning stack (scipy)."""
+    args = [
+        "--home",
+        str(demo_runs.home),
+        *(["--db-url", demo_runs.db_url] if demo_runs.db_url else []),
+    ]
+    heavy = ["papermill", "nbconvert", "nbformat", "jupyter_client", "scipy", "pymcdm",
+             "workbench.tuning", "multiprocessing", "concurrent.futures.process"]  # fmt: skip
+    script = (
+        "import json, sys\n"
+        "from workbench.cli import cli\n"
+        f"cli.main({[*args, 'run', '--all', '--no-progress']!r}, prog_name='workbench', "
+        "standalone_mode=False)\n"
+        f"print(json.dumps([m for m in {heavy!r} if m in sys.modules]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    *output, loaded = done.stdout.splitlines()
+    assert "4 run(s): 0 completed, 4 cached, 0 failed" in "\n".join(output)
+    assert json.loads(loaded) == []
 
 
 def test_runs_list_and_show(demo_runs) -> None:

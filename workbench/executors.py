@@ -24,12 +24,15 @@ import os
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed
 from types import TracebackType
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from workbench.exceptions import InputError, WorkbenchError
 from workbench.execution import execute_job, warm_up
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 #: The executors by name (``WORKBENCH_EXECUTOR``, ``Workbench.run(executor=...)``).
 EXECUTORS = ("local", "dask")
@@ -102,6 +105,7 @@ class LocalExecutor(Executor):
         """Create the pool; its processes start as jobs arrive (at most one per job)."""
         if self._pool is None:
             import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor  # loads multiprocessing: lazily
 
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,

@@ -16,8 +16,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from workbench.config import Settings
 from workbench.db import Database, crud
 from workbench.db.models import Run, RunStatus
@@ -184,14 +182,7 @@ class BatchRunner:
         """
         outcomes: list[RunOutcome] = []
         counts: Counter[str] = Counter()
-        bar = tqdm(
-            total=len(specs),
-            desc="runs",
-            unit="run",
-            file=sys.stderr,
-            disable=not progress,
-            dynamic_ncols=True,
-        )
+        bar = _progress_bar(len(specs)) if progress else _NoBar()
 
         def tick(outcome: RunOutcome) -> None:
             outcomes.append(outcome)
@@ -262,6 +253,27 @@ class BatchRunner:
                 for run_id in run_ids.values():
                     crud.finish_run(session, run_id, status=RunStatus.failed, error="interrupted")
             raise
+
+
+class _NoBar:
+    """The progress bar's interface, showing nothing (``progress=False``): tqdm would
+    still import multiprocessing for its lock, a cost to every cached re-run."""
+
+    def set_postfix_str(self, text: str, refresh: bool = True) -> None:
+        """Nothing to show."""
+
+    def update(self, n: int = 1) -> None:
+        """Nothing to show."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+def _progress_bar(total: int) -> Any:
+    """A tqdm bar on stderr for ``total`` runs."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="runs", unit="run", file=sys.stderr, dynamic_ncols=True)
 
 
 def _crashed(spec: RunSpec, settings: Settings, exc: BaseException) -> dict[str, Any]:

@@ -13,67 +13,32 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench.access import GuardedModeration, GuardedWorkshops, Identity
-from workbench.casestudies import (
-    CaseStudy,
-    check_slug,
-    list_slugs,
-    load_case,
-    skeleton,
-    write_new_case,
-)
-from workbench.classifications import NACE_SECTIONS, TARGET_GROUPS, nuts_problem
 from workbench.config import Settings
-from workbench.data.catalog import DataCatalog
 from workbench.db import Database, crud
-from workbench.db import participation as store
 from workbench.db.models import Run, RunStatus
 from workbench.exceptions import (
     CaseStudyNotFound,
     InputError,
     InvalidInput,
     Problem,
-    PublicationNotFound,
     RunNotFound,
 )
-from workbench.executors import Executor
-from workbench.participation.feedback import FeedbackService
-from workbench.participation.moderation import ModerationService
-from workbench.participation.privacy import PrivacyService
-from workbench.participation.spec import (
-    default_spec,
-    diagnosis_spec,
-    load_spec,
-    parse_spec,
-    policy_mix_spec,
-)
-from workbench.participation.workshops import WorkshopInfo, WorkshopService
-from workbench.planning import RunSpec, plan_runs
-from workbench.runs import BatchReport, BatchRunner
-from workbench.templates import Template, TemplateLibrary
+from workbench.service_workshops import EXPORT_MEDIA_TYPES, Download, WorkshopMethods
 
 if TYPE_CHECKING:
+    from workbench.access import Identity
+    from workbench.casestudies import CaseStudy
+    from workbench.data.catalog import DataCatalog
     from workbench.evidence.changes import EvidenceService
+    from workbench.executors import Executor
     from workbench.participation.recommendations import RecommendationService
+    from workbench.planning import RunSpec
     from workbench.publish import PublishedApp
     from workbench.registry import ModelRegistry
+    from workbench.runs import BatchReport
+    from workbench.templates import Template, TemplateLibrary
 
-
-@dataclass(frozen=True)
-class Download:
-    """A file to hand to a browser: its name, media type and bytes."""
-
-    filename: str
-    media_type: str
-    data: bytes
-
-
-#: media types of the downloadable exports (csv is a zipped folder)
-EXPORT_MEDIA_TYPES = {
-    "csv": "application/zip",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "json": "application/json",
-}
+__all__ = ["EXPORT_MEDIA_TYPES", "CaseSummary", "Download", "Workbench"]
 
 
 @dataclass(frozen=True)
@@ -89,12 +54,16 @@ class CaseSummary:
     problem: str | None = None
 
 
-class Workbench:
+class Workbench(WorkshopMethods):
     """Everything a user can do with one workspace.
 
     ``identity`` is the caller when rights apply (JupyterHub): run, publish, workshop and
     dashboard/export methods check it. By default it is the Hub user whose server this
     process runs in (hub mode), else nobody: rights are then unrestricted.
+
+    The workshop methods (workshops, feedback, moderation, privacy, dashboards, exports,
+    minutes) come from :class:`~workbench.service_workshops.WorkshopMethods`. Libraries
+    load when a method needs them, so ``workbench runs list`` starts quickly.
     """
 
     def __init__(self, settings: Settings | None = None, identity: Identity | None = None) -> None:
@@ -127,11 +96,6 @@ class Workbench:
         if (who := self.identity) is not None:
             who.require(right, case_slug, self.case(case_slug).region)
 
-    def _require_workshop(self, right: str, workshop_id: int) -> None:
-        """:meth:`_require` on the case study of a workshop."""
-        if self.identity is not None:
-            self._require(right, WorkshopService.get(self.workshops, workshop_id).case_slug)
-
     @cached_property
     def db(self) -> Database:
         """The workspace database, migrated to the latest schema on first use."""
@@ -140,11 +104,15 @@ class Workbench:
     @cached_property
     def templates(self) -> TemplateLibrary:
         """The workspace's templates."""
+        from workbench.templates import TemplateLibrary
+
         return TemplateLibrary(self.settings.templates_dir, self.settings.home)
 
     @cached_property
     def catalog(self) -> DataCatalog:
         """The workspace's data pack."""
+        from workbench.data.catalog import DataCatalog
+
         return DataCatalog(self.settings.data_dir)  # type: ignore[arg-type]
 
     def catalog_for(self, case: CaseStudy) -> DataCatalog:
@@ -153,6 +121,8 @@ class Workbench:
         Raises:
             InputError: the case names a pack that does not exist.
         """
+        from workbench.data.catalog import DataCatalog
+
         if case.data_pack is None:
             return self.catalog
         return DataCatalog(self.settings.pack_dir(case.data_pack))
@@ -165,10 +135,14 @@ class Workbench:
     # -- case studies -------------------------------------------------------------
     def case_slugs(self) -> list[str]:
         """Slugs of all case studies."""
+        from workbench.casestudies import list_slugs
+
         return list_slugs(self.settings.case_studies_dir)
 
     def case(self, slug: str) -> CaseStudy:
         """Load one case study (top level validated)."""
+        from workbench.casestudies import load_case
+
         return load_case(self.settings.case_studies_dir, slug)
 
     def list_cases(self) -> list[CaseSummary]:
@@ -223,9 +197,11 @@ class Workbench:
         ``tuning`` overrides it per case slug (``{}``: none). Every problem in every
         requested case study is raised together.
         """
+        from workbench.planning import plan_runs
+
         cases, problems = self._load_cases(slugs, all_cases)
         specs: list[RunSpec] = []
-        docs = self.recommendations.accepted_docs([c.slug for c in cases])
+        docs = self._accepted_docs([c.slug for c in cases])
         docs.update(tuning or {})
         try:
             specs = plan_runs(
@@ -242,6 +218,16 @@ class Workbench:
             raise InvalidInput(list(dict.fromkeys(problems)))
         return specs
 
+    def _accepted_docs(self, slugs: list[str]) -> dict[str, dict[str, Any]]:
+        """:meth:`RecommendationService.accepted_docs`, asked only for the cases with an
+        accept or rollback on record: the tuning libraries it loads (scipy, pymcdm) then
+        cost nothing to a workspace that never tuned."""
+        from workbench.db import recommendations as decisions
+
+        with self.db.session() as session:
+            decided = [s for s in slugs if decisions.accepted_event(session, case_slug=s)]
+        return self.recommendations.accepted_docs(decided) if decided else {}
+
     def validate_cases(self, slugs: Sequence[str] = ()) -> list[RunSpec]:
         """Validate the given case studies, or all of them; raises InvalidInput."""
         return self.plan(slugs, all_cases=not slugs)
@@ -257,6 +243,9 @@ class Workbench:
         title: str | None = None,
     ) -> Path:
         """Write a valid skeleton case study and return its path."""
+        from workbench.casestudies import check_slug, skeleton, write_new_case
+        from workbench.classifications import NACE_SECTIONS, TARGET_GROUPS, nuts_problem
+
         check_slug(slug)
         problems = []
         if (why := nuts_problem(region)) is not None:
@@ -325,6 +314,9 @@ class Workbench:
         Raises InputError for an unknown or ill-set executor, ExecutorUnavailable for an
         unreachable or unfit cluster, before any run starts.
         """
+        from workbench.executors import Executor
+        from workbench.runs import BatchRunner
+
         runner = BatchRunner(self.settings, self.db)
         if isinstance(executor, Executor):
             if workers or scheduler:
@@ -373,7 +365,7 @@ class Workbench:
             raise RunNotFound(f"no run with id {run_id}")
         return run
 
-    # -- publishing and workshops -------------------------------------------------
+    # -- publishing -------------------------------------------------
     def publish(self, slug: str) -> PublishedApp:
         """Build and register the stakeholder app of a case study from its latest runs."""
         from workbench.publish import publish
@@ -386,26 +378,6 @@ class Workbench:
         from workbench.publish import published_apps
 
         return published_apps(self.db)
-
-    @cached_property
-    def workshops(self) -> WorkshopService:
-        """Workshop life cycle, join links and participation counts (rights checked)."""
-        return GuardedWorkshops(self.db, self.settings, self._require_workshop)
-
-    @cached_property
-    def feedback(self) -> FeedbackService:
-        """Feedback submissions and results (the code path of every widget)."""
-        return FeedbackService(self.db, self.settings)
-
-    @cached_property
-    def moderation(self) -> ModerationService:
-        """The moderation queue and approve/hide actions, with their log (rights checked)."""
-        return GuardedModeration(self.db, self.settings, self._require_workshop)
-
-    @cached_property
-    def privacy(self) -> PrivacyService:
-        """Participants' data: access (export), erasure and the retention period."""
-        return PrivacyService(self.db, self.settings)
 
     # -- shared models and evidence (issue 11) -------------------------------------
     @cached_property
@@ -446,129 +418,6 @@ class Workbench:
                 for s in chosen
                 if crud.find_succeeded_run(session, content_hash=s.content_hash) is None
             ]
-
-    def export_workshop(self, workshop_id: int, fmt: str, output: Path | None = None) -> Path:
-        """Write a workshop's tidy tables as csv (a folder), xlsx or json; the path written.
-
-        ``output`` defaults to ``<workspace>/exports/workshop-<id>-<UTC time>``; an
-        existing path is never overwritten.
-        """
-        from workbench.participation.exports import FORMATS, workshop_tables, write_export
-
-        if fmt not in FORMATS:
-            raise InvalidInput(
-                [Problem("--format", "format", f"{fmt!r} is not one of {', '.join(FORMATS)}")]
-            )
-        self._require_workshop("dashboard", workshop_id)
-        tables = workshop_tables(self.db, workshop_id)
-        return write_export(tables, fmt, output, home=self.settings.home)
-
-    def export_download(self, workshop_id: int, fmt: str) -> Download:
-        """A workshop export as one file (csv: the folder zipped), built in a temporary
-        folder that is removed afterwards, so no copy stays on the server."""
-        import shutil
-        import tempfile
-
-        with tempfile.TemporaryDirectory(prefix="wb-export-") as tmp:
-            stem = f"workshop-{workshop_id}-export"
-            suffix = "" if fmt == "csv" else f".{fmt}"  # an unknown format is refused below
-            path = self.export_workshop(workshop_id, fmt, Path(tmp) / f"{stem}{suffix}")
-            if path.is_dir():
-                path = Path(shutil.make_archive(str(Path(tmp) / stem), "zip", root_dir=path))
-            return Download(path.name, EXPORT_MEDIA_TYPES[fmt], path.read_bytes())
-
-    def minutes_download(self, workshop_id: int) -> Download:
-        """A workshop's minutes (offline HTML) as one file, written in a temporary folder."""
-        import tempfile
-
-        with tempfile.TemporaryDirectory(prefix="wb-minutes-") as tmp:
-            name = f"workshop-{workshop_id}-minutes.html"
-            [path] = self.workshop_minutes(workshop_id, Path(tmp) / name)
-            return Download(path.name, "text/html; charset=utf-8", path.read_bytes())
-
-    def analysis(self, workshop_id: int, round_number: int | None = None) -> Any:
-        """Every figure of one round of a workshop (default: the current round)."""
-        from workbench.participation.analysis import analyse_workshop
-
-        self._require_workshop("dashboard", workshop_id)
-        number = self.workshops.get(workshop_id).round_or_current(round_number)
-        return analyse_workshop(self.db, workshop_id, number)[0]
-
-    def workshop_minutes(
-        self, workshop_id: int, output: Path | None = None, *, pdf: bool = False
-    ) -> list[Path]:
-        """Write a workshop's minutes (offline HTML, optionally PDF); the files written."""
-        self._require_workshop("dashboard", workshop_id)
-        from workbench.facilitation.minutes import write_minutes
-
-        return write_minutes(self, workshop_id, output, pdf=pdf)
-
-    def create_workshop(
-        self,
-        slug: str,
-        *,
-        spec_path: Path | None = None,
-        title: str | None = None,
-        expected: int | None = None,
-        expected_mix: dict[str, int] | None = None,
-        scale: int | None = None,
-        retention_days: int | None = None,
-    ) -> WorkshopInfo:
-        """A draft workshop on a published case study.
-
-        Options, criteria and statements come from ``spec_path`` or, by default, from the
-        programmes the case's evidence review ranked (or, for a case with only a
-        labour-market diagnosis, the programme types with what its data point to).
-        """
-        case = self.case(slug)
-        self._require("facilitate", slug)
-        if spec_path is not None:
-            raw = load_spec(spec_path).model_dump(mode="json")
-        else:
-            with self.db.session() as s:
-                pub = store.latest_publication(s, case_slug=slug)
-            if pub is None:
-                raise PublicationNotFound(
-                    f"case study {slug!r} has no published app: run `workbench publish {slug}`"
-                )
-            from workbench.publish import load_artefacts
-
-            artefacts = load_artefacts(self.db, self.settings, pub.id or 0)
-            evidence = artefacts.get("evidence_review", {}).get("json", {}).get("evidence", {})
-            diagnosis = artefacts.get("diagnosis", {}).get("json", {}).get("diagnosis", {})
-            mix = artefacts.get("policy_mix", {}).get("json", {}).get("policy_mix", {})
-            if mix:
-                raw = policy_mix_spec(
-                    title=title or f"Co-design workshop: {case.title}",
-                    policy_mix=mix,
-                    region_name=mix.get("region", {}).get("name", case.region),
-                    target_groups=list(case.target_groups),
-                )
-            elif not evidence and diagnosis:
-                raw = diagnosis_spec(
-                    title=title or f"Co-design workshop: {case.title}",
-                    diagnosis=diagnosis,
-                    region_name=diagnosis.get("region", {}).get("name", case.region),
-                    target_groups=list(case.target_groups),
-                )
-            else:
-                region = evidence.get("region", {}).get("name", case.region)
-                raw = default_spec(
-                    title=title or f"Co-design workshop: {case.title}",
-                    evidence=evidence,
-                    region_name=region,
-                    target_groups=list(case.target_groups),
-                )
-        overrides = {
-            "title": title,
-            "expected_participants": expected,
-            "expected_mix": expected_mix,
-            "scale": scale,
-            "retention_days": retention_days,
-        }
-        raw.update({k: v for k, v in overrides.items() if v is not None})
-        source = str(spec_path) if spec_path else "workshop options"
-        return self.workshops.create(case_slug=slug, spec=parse_spec(raw, source))
 
     def fetch_eurostat(
         self,
