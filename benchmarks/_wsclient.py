@@ -3,8 +3,10 @@
 1. ``GET`` the join URL and read the whole streamed page (Voilà sends the rendered cells
    as they finish; in preheat mode the second cell waits for this very request);
 2. take the kernel id from the page's ``jupyter-config-data`` (``"kernelId"``);
-3. open ``ws://host:port/api/kernels/<id>/channels?session_id=<uuid>`` with no
-   subprotocol, i.e. jupyter_server's default JSON message protocol (a message with
+3. open ``ws://host:port<base>api/kernels/<id>/channels?session_id=<uuid>`` with no
+   subprotocol, where ``<base>`` is the server's base URL (``/``, or
+   ``/services/workbench-apps/`` behind JupyterHub): the page's ``baseUrl``, else the
+   page path up to ``voila/``; i.e. jupyter_server's default JSON message protocol (a message with
    binary buffers arrives as a legacy binary frame, which :func:`decode_frame` reads);
 4. ``comm_open`` on the shell channel with target ``jupyter.widget.control`` (metadata
    ``{"version": "1.0.0"}``) and ``comm_msg`` ``{"method": "request_states"}``, as the
@@ -40,6 +42,7 @@ from tornado.websocket import WebSocketClientConnection, websocket_connect
 KERNEL_ID = re.compile(
     r'"kernelId"\s*:\s*"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"'
 )
+BASE_URL = re.compile(r'"baseUrl"\s*:\s*"([^"]*)"')
 BANNER = "ALMP co-design workshop"
 JOIN_BUTTON = "Join the workshop"
 SAVE_BUTTON = "Save"
@@ -88,6 +91,18 @@ def _message(msg_type: str, session: str, content: dict[str, Any], **metadata: A
             "buffers": [],
         }
     )
+
+
+def base_path(page_url: str, html: str) -> str:
+    """The server's base path, ending in '/': the page's ``baseUrl`` (Voilà's
+    ``jupyter-config-data``), else the page path before ``voila/``, else '/'."""
+    found = BASE_URL.search(html)
+    if found and found.group(1).startswith("/"):
+        base = found.group(1)
+    else:
+        path = urlsplit(page_url).path
+        base = path[: path.index("voila/")] if "voila/" in path else "/"
+    return base if base.endswith("/") else base + "/"
 
 
 def is_app(states: dict[str, Any]) -> bool:
@@ -158,7 +173,8 @@ class Participant:
         session = self.session = uuid.uuid4().hex
         self.kernel_id = kernel_id
         self.phase = "the kernel websocket"
-        ws_url = f"ws://{parts.netloc}/api/kernels/{kernel_id}/channels?session_id={session}"
+        base = base_path(self.url, html)
+        ws_url = f"ws://{parts.netloc}{base}api/kernels/{kernel_id}/channels?session_id={session}"
         self.ws = await websocket_connect(
             ws_url, connect_timeout=self.timeout, max_message_size=256 * 1024 * 1024
         )
