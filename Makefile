@@ -76,3 +76,13 @@ bench: venv
 
 clean:
 	rm -rf runs var .pytest_cache .ruff_cache
+
+# The Workbench sidebar of JupyterLab: rebuild its committed assets from labextension/
+# (needs Node >= 20 and npm; `make test` and CI use the committed build), then reinstall
+# so the venv's share/jupyter/labextensions has the new build.
+.PHONY: labextension
+labextension: venv
+	npm ci --prefix labextension --no-audit --no-fund
+	PATH="$(CURDIR)/$(BIN):$$PATH" npm run --prefix labextension clean
+	PATH="$(CURDIR)/$(BIN):$$PATH" npm run --prefix labextension build
+	$(BIN)/python -m pip install --quiet --no-deps -e .

@@ -29,6 +29,7 @@ from typing import Any
 from workbench.config import Settings
 from workbench.exceptions import WorkbenchError
 from workbench.facilitation.notebook import DASHBOARD_PATH, write_dashboard_notebook
+from workbench.labext import lab_arguments
 from workbench.workspace import skeleton_root
 
 STARTUP_TIMEOUT_S = 120.0
@@ -160,6 +161,7 @@ def servers(settings: Settings, token: str, *, lab: bool = True) -> list[Server]
                     f"--ServerApp.root_dir={settings.home}",
                     f"--IdentityProvider.token={token}",
                     "--ServerApp.jpserver_extensions=workbench.server=True",
+                    *lab_arguments(),
                     *(["--ServerApp.allow_root=True"] if os.geteuid() == 0 else []),
                 ],
                 health_url=f"http://{host}:{settings.lab_port}/api/status?token={token}",

@@ -21,6 +21,7 @@ from workbench.facilitation.notebook import dashboard_url
 from workbench.participation.workshops import STATES, WorkshopService
 from workbench.server.base import ApiBase
 from workbench.server.body import MAX_BODY
+from workbench.server.case_handlers import case_routes
 from workbench.server.evidence_pages import evidence_routes
 from workbench.server.recommendation_handlers import recommendation_routes
 from workbench.service import Workbench
@@ -272,5 +273,6 @@ def setup_handlers(web_app: Any, settings: Settings | None = None) -> None:
             (url_path_join(base, "facilitator"), FacilitatorPage),
             *evidence_routes(base),
             *recommendation_routes(base),
+            *case_routes(base),
         ],
     )
