@@ -222,10 +222,10 @@ class Workbench(WorkshopMethods):
         """:meth:`RecommendationService.accepted_docs`, asked only for the cases with an
         accept or rollback on record: the tuning libraries it loads (scipy, pymcdm) then
         cost nothing to a workspace that never tuned."""
-        from workbench.db import recommendations as decisions
+        from workbench.db.recommendations import accepted_event
 
         with self.db.session() as session:
-            decided = [s for s in slugs if decisions.accepted_event(session, case_slug=s)]
+            decided = [s for s in slugs if accepted_event(session, case_slug=s)]
         return self.recommendations.accepted_docs(decided) if decided else {}
 
     def validate_cases(self, slugs: Sequence[str] = ()) -> list[RunSpec]:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import nbformat
 from nbclient import NotebookClient
 
+from workbench.db.recommendations import DECISIONS
 from workbench.exceptions import InputError, InvalidInput, Problem
 from workbench.reports import html_exporter
 
@@ -190,7 +191,8 @@ def tuning_section(wb: Any, info: WorkshopInfo) -> list[str]:
     saying which are only proposed, or that none was proposed.
     """
     accepted = wb.recommendations.accepted(info.case_slug)
-    decisions = [e for e in wb.recommendations.history(info.case_slug) if e.action != "propose"]
+    history = wb.recommendations.history(info.case_slug)
+    decisions = [e for e in history if e.action in DECISIONS]
     own = wb.recommendations.list(workshop_id=info.id)
     case = escape(info.case_slug)
     parts: list[str] = []
