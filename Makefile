@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKERS ?= 2
 
-.PHONY: demo test lint format bench clean venv chromium
+.PHONY: demo test lint format bench clean venv chromium i18n
 
 venv: $(STAMP)
 
@@ -76,6 +76,22 @@ bench: venv
 
 clean:
 	rm -rf runs var .pytest_cache .ruff_cache
+
+# The gettext catalogs (docs/i18n.md): extract every marked string into the template
+# workbench/locale/workbench.pot, then merge it into each language's .po (new strings arrive
+# untranslated; tests/test_catalogs.py fails until a translator fills them).
+I18N_LANGS = es de fr it el pl
+i18n: venv
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 -k pgettext:1c,2 \
+	  --add-location=file --sort-by-file --no-wrap --project="ALMP co-design workbench" \
+	  --copyright-holder="ALMP co-design workbench contributors" \
+	  -o workbench/locale/workbench.pot .
+	for lang in $(I18N_LANGS); do \
+	  test -f workbench/locale/$$lang/LC_MESSAGES/workbench.po || \
+	    $(BIN)/pybabel init -D workbench -i workbench/locale/workbench.pot -d workbench/locale -l $$lang --no-wrap; \
+	done
+	$(BIN)/pybabel update -D workbench -i workbench/locale/workbench.pot -d workbench/locale \
+	  --no-wrap --no-fuzzy-matching --ignore-obsolete
 
 # The Workbench sidebar of JupyterLab: rebuild its committed assets from labextension/
 # (needs Node >= 20 and npm; `make test` and CI use the committed build), then reinstall

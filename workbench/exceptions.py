@@ -8,6 +8,7 @@ them to HTTP status codes. Each carries enough context to say *what* is wrong an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Self
 
 
 @dataclass(frozen=True)
@@ -26,10 +27,25 @@ class Problem:
 
 
 class WorkbenchError(Exception):
-    """Base class. ``exit_code`` is what the CLI exits with; ``http_status`` for REST."""
+    """Base class. ``exit_code`` is what the CLI exits with; ``http_status`` for REST.
+
+    An error a participant may see carries its English message as a msgid with
+    ``str.format`` fields (:meth:`say`), so the app can show it in the page's language
+    (:func:`workbench.i18n.error_text`).
+    """
 
     exit_code = 1
     http_status = 500
+    #: the untranslated message (``N_``-marked) and its fields, when it may be translated
+    msgid: str | None = None
+    msg_fields: dict[str, object] | None = None
+
+    @classmethod
+    def say(cls, msgid: str, /, **fields: object) -> Self:
+        """An error whose message is ``msgid`` filled with ``fields`` (translatable)."""
+        error = cls(msgid.format(**fields))
+        error.msgid, error.msg_fields = msgid, fields
+        return error
 
 
 class InputError(WorkbenchError):
