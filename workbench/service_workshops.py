@@ -160,38 +160,57 @@ class WorkshopMethods:
         expected_mix: dict[str, int] | None = None,
         scale: int | None = None,
         retention_days: int | None = None,
+        language: str | None = None,
+        languages: list[str] | None = None,
     ) -> WorkshopInfo:
         """A draft workshop on a published case study.
 
         Options, criteria and statements come from ``spec_path`` or, by default, from the
         programmes the case's evidence review ranked (or, for a case with only a
         labour-market diagnosis, the programme types with what its data point to).
+        ``language`` is the default language and ``languages`` those offered; the
+        default content is written in each of them.
         """
+        from workbench.i18n import check_language, check_languages
         from workbench.participation import spec as specs
 
         case = self.case(slug)
         self._require("facilitate", slug)
-        if spec_path is not None:
-            raw = specs.load_spec(spec_path).model_dump(mode="json")
-        else:
-            raw = self._spec_from_publication(slug, case, title)
-        overrides = {
+        overrides: dict[str, Any] = {
             "title": title,
             "expected_participants": expected,
             "expected_mix": expected_mix,
             "scale": scale,
             "retention_days": retention_days,
         }
-        raw.update({k: v for k, v in overrides.items() if v is not None})
-        source = str(spec_path) if spec_path else "workshop options"
-        return self.workshops.create(case_slug=slug, spec=specs.parse_spec(raw, source))
+        if language is not None:
+            overrides["language"] = check_language(language, "--language")
+        if languages is not None:
+            default = overrides.get("language") or (languages[0] if languages else "en")
+            overrides["languages"] = check_languages(languages, default, "--languages")
+        chosen = {k: v for k, v in overrides.items() if v is not None}
+        if spec_path is not None:
+            spec = specs.load_spec(spec_path, chosen)
+        else:
+            first = chosen.get("language") or (chosen.get("languages") or ["en"])[0]
+            offered = chosen.get("languages") or [first]
+            raw = self._spec_from_publication(slug, case, title, first, offered)
+            raw.update(chosen)
+            spec = specs.parse_spec(raw, "workshop options")
+        return self.workshops.create(case_slug=slug, spec=spec)
 
     def _spec_from_publication(
-        self, slug: str, case: CaseStudy, title: str | None
+        self,
+        slug: str,
+        case: CaseStudy,
+        title: str | None,
+        language: str = "en",
+        languages: list[str] | None = None,
     ) -> dict[str, Any]:
         """The default workshop spec of a case study, from its latest published app."""
         from workbench.db import participation as store
-        from workbench.participation import spec as specs
+        from workbench.i18n import translator
+        from workbench.participation import spec_defaults as defaults
         from workbench.publish import load_artefacts
 
         with self.db.session() as s:
@@ -204,24 +223,28 @@ class WorkshopMethods:
         evidence = artefacts.get("evidence_review", {}).get("json", {}).get("evidence", {})
         diagnosis = artefacts.get("diagnosis", {}).get("json", {}).get("diagnosis", {})
         mix = artefacts.get("policy_mix", {}).get("json", {}).get("policy_mix", {})
-        heading = title or f"Co-design workshop: {case.title}"
+        heading = title or translator(language)._("Co-design workshop: {title}").format(
+            title=case.title
+        )
         if mix:
-            return specs.policy_mix_spec(
+            build = defaults.policy_mix_spec(
                 title=heading,
                 policy_mix=mix,
                 region_name=mix.get("region", {}).get("name", case.region),
                 target_groups=list(case.target_groups),
             )
-        if not evidence and diagnosis:
-            return specs.diagnosis_spec(
+        elif not evidence and diagnosis:
+            build = defaults.diagnosis_spec(
                 title=heading,
                 diagnosis=diagnosis,
                 region_name=diagnosis.get("region", {}).get("name", case.region),
                 target_groups=list(case.target_groups),
             )
-        return specs.default_spec(
-            title=heading,
-            evidence=evidence,
-            region_name=evidence.get("region", {}).get("name", case.region),
-            target_groups=list(case.target_groups),
-        )
+        else:
+            build = defaults.default_spec(
+                title=heading,
+                evidence=evidence,
+                region_name=evidence.get("region", {}).get("name", case.region),
+                target_groups=list(case.target_groups),
+            )
+        return defaults.multilingual(build, language, languages or [language])

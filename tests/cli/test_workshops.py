@@ -20,6 +20,7 @@ def test_workshop_create_takes_the_expected_stakeholder_mix(demo_runs, tmp_path:
 
     with stack:
         _check_mix(run)
+        _check_languages(run)
 
 
 def _check_mix(run) -> None:
@@ -42,3 +43,34 @@ def _check_mix(run) -> None:
         assert result.exit_code == 2, (bad, result.output)
         assert message in result.output, (bad, result.output)
     assert len(json.loads(run("workshop", "list", "--json").output)) == 1  # nothing made
+
+
+def _check_languages(run) -> None:
+    """``--language es --languages es,en``: the default content is written in both."""
+    import json
+
+    from workbench.i18n import translator
+
+    made = run(
+        "workshop", "create", "es61-manufacturing-youth", "--language", "es",
+        "--languages", "es,en", "--json",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    info = json.loads(made.output)
+    assert (info["language"], info["languages"]) == ("es", ["es", "en"])
+    es = translator("es")
+    criterion = info["criteria"][0]
+    assert criterion["label"] == es._("Effectiveness") != "Effectiveness"
+    assert criterion["translations"]["en"]["label"] == "Effectiveness"
+    assert info["title"] == es._("Co-design workshop: {title}").format(
+        title=info["title"].split(": ", 1)[1]
+    )
+    shown = run("workshop", "show", str(info["id"]))
+    assert "language: es (offered: es, en)" in shown.output
+    for bad, message in [
+        (["--language", "pt"], "--language: 'pt' is not a language the workbench speaks"),
+        (["--languages", "es,xx"], "--languages: 'xx' is not a language"),
+    ]:
+        result = run("workshop", "create", "es61-manufacturing-youth", *bad)
+        assert result.exit_code == 2, (bad, result.output)
+        assert message in result.output, (bad, result.output)

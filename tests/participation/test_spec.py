@@ -194,34 +194,6 @@ def test_load_spec_duplicate_option_keys_reports_key_path_and_line(tmp_path: Pat
     assert problem.line is not None
 
 
-def test_diagnosis_spec_says_what_the_data_point_to() -> None:
-    from workbench.participation.spec import diagnosis_spec
-
-    diagnosis = {
-        "policy_links": [
-            {"programme_type": "mobility_support", "reason": "3 groups short elsewhere"},
-            {"programme_type": "training", "reason": "skill gaps of 12 per move"},
-        ]
-    }
-    raw = diagnosis_spec(
-        title="T", diagnosis=diagnosis, region_name="Andalucía", target_groups=["youth"]
-    )
-    spec = parse_spec(raw, "diagnosis")
-    keys = [o.key for o in spec.options]
-    assert keys == [
-        "training", "job_search_assistance", "private_employment_subsidy", "public_employment",
-        "mobility_support",
-    ]  # fmt: skip
-    by_key = {o.key: o.description for o in spec.options}
-    assert by_key["training"] == "The regional data point to it: skill gaps of 12 per move"
-    assert "no specific signal" in by_key["public_employment"]
-    assert spec.statements[0] == "Mobility support should be the first priority in Andalucía."
-    # Without a mobility link the option is left out; without any link, no priority claim.
-    bare = diagnosis_spec(title="T", diagnosis={}, region_name="X", target_groups=[])
-    assert "mobility_support" not in [o["key"] for o in bare["options"]]
-    assert bare["statements"][0] == "Employers in X should co-design the programmes."
-
-
 # -- points (what matters most) ------------------------------------------------------
 
 
@@ -249,19 +221,60 @@ def test_points_need_two_criteria() -> None:
     assert _problems(one) == [("points", "spreading points needs at least two criteria")]
 
 
-def test_the_default_specs_ask_for_100_points() -> None:
-    from workbench.participation.spec import default_spec, diagnosis_spec
+# -- languages ---------------------------------------------------------------------------
 
-    evidence = {
-        "ranking": [
-            {"status": "ranked", "programme_type": t, "programme": t.title(), "score": 2,
-             "n_findings": 3}
-            for t in ("training", "wage_subsidy")
-        ]
-    }  # fmt: skip
-    made = [
-        default_spec(title="T", evidence=evidence, region_name="R", target_groups=[]),
-        diagnosis_spec(title="T", diagnosis={}, region_name="R", target_groups=[]),
-    ]
-    for raw in made:
-        assert parse_spec(raw, "default").points == 100
+BILINGUAL = """\
+title: Taller de empleo juvenil
+language: es
+languages: [es, en]
+options:
+  - key: training
+    label: {es: Formación, en: Training}
+    description: {es: Cursos cortos, en: Short courses}
+  - key: job_search
+    label: {es: Búsqueda de empleo}
+criteria:
+  - key: effectiveness
+    label: {es: Eficacia, en: Effectiveness}
+  - key: fairness
+    label: Equidad
+statements:
+  - {es: Las empresas deben codiseñar la formación., en: Employers should co-design training.}
+  - Hay que publicar los resultados cada año.
+"""
+
+
+def test_a_bilingual_spec_keeps_the_default_text_and_the_translations(tmp_path: Path) -> None:
+    path = tmp_path / "spec.yaml"
+    path.write_text(BILINGUAL, encoding="utf-8")
+    spec = load_spec(path)
+    assert (spec.language, spec.languages) == ("es", ["es", "en"])
+    training, search = spec.options
+    assert (training.label, training.description) == ("Formación", "Cursos cortos")
+    assert training.translations["en"].label == "Training"
+    assert training.translations["en"].description == "Short courses"
+    assert search.translations == {}  # no English: shown in Spanish, marked, on English pages
+    assert spec.statements[0] == "Las empresas deben codiseñar la formación."
+    assert spec.statement_translations == [{"en": "Employers should co-design training."}, {}]
+
+
+def test_a_text_without_the_default_language_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "spec.yaml"
+    path.write_text(BILINGUAL.replace("{es: Búsqueda de empleo}", "{en: Job search}"))
+    with pytest.raises(InvalidInput) as caught:
+        load_spec(path)
+    (problem,) = caught.value.problems
+    assert problem.key == "options.1.label"
+    assert "no text in the workshop's language 'es' (given: en)" in problem.message
+    assert problem.line == 9
+
+
+def test_languages_are_checked(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="'xx' is not a language the workbench speaks"):
+        parse_spec(_raw(language="xx"), "spec.yaml")
+    fr = _raw(language="en", languages=["en"], statements=[{"en": "A", "fr": "B"}])
+    with pytest.raises(InvalidInput, match=r"statements\.0: text in 'fr'"):
+        parse_spec(fr, "spec.yaml")
+    # without `languages`, the languages the content is written in are offered
+    inferred = parse_spec(_raw(statements=[{"en": "A", "el": "Β"}]), "spec.yaml")
+    assert inferred.languages == ["en", "el"]

@@ -33,6 +33,7 @@ def _print_workshop(info: Any) -> None:
     )
     click.echo("  options:  " + ", ".join(o["key"] for o in info.options))
     click.echo("  criteria: " + ", ".join(c["key"] for c in info.criteria))
+    click.echo(f"  language: {info.language} (offered: {', '.join(info.languages)})")
 
 
 def _print_links(links: Sequence[Any]) -> None:
@@ -84,6 +85,16 @@ def _parse_mix(pairs: tuple[str, ...]) -> dict[str, int]:
     type=click.IntRange(1, 3650),
     help="Erase participants' data this many days after closing (default 365).",
 )
+@click.option(
+    "--language",
+    help="The workshop's default language: its content's and the minutes' (en, es, de, fr, "
+    "it, el, pl; default: the spec's, else en).",
+)
+@click.option(
+    "--languages",
+    metavar="LANG,LANG",
+    help="The languages participants may choose among, e.g. es,en (the default is always one).",
+)
 @click.option("--open", "open_now", is_flag=True, help="Open it at once (round 1).")
 @click.option("--links", "n_links", type=click.IntRange(0, 500), default=0, help="Make N links.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -98,6 +109,8 @@ def workshop_create(
     mix: tuple[str, ...],
     scale: str | None,
     retention_days: int | None,
+    language: str | None,
+    languages: str | None,
     open_now: bool,
     n_links: int,
     as_json: bool,
@@ -112,6 +125,8 @@ def workshop_create(
         expected_mix=_parse_mix(mix) if mix else None,
         scale=int(scale) if scale else None,
         retention_days=retention_days,
+        language=language,
+        languages=[c.strip() for c in languages.split(",") if c.strip()] if languages else None,
     )
     if open_now:
         info = wb.workshops.open(info.id)

@@ -198,6 +198,8 @@ class Participant(SQLModel, table=True):
     last_seen_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
+    #: the language the participant chose on the page (None: the browser's, the default)
+    language: str | None = Field(default=None, max_length=8)
 
 
 class Statement(SQLModel, table=True):
@@ -216,6 +218,10 @@ class Statement(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+    #: the language ``text`` is written in (None: written before languages were recorded)
+    language: str | None = Field(default=None, max_length=8)
+    #: a seeded statement's text in the workshop's other languages (language -> text)
+    translations: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Submission(SQLModel, table=True):
@@ -261,6 +267,8 @@ class Feedback(SQLModel, table=True):
     revision: int = 1
     #: "visible" or "hidden" (a comment hidden by moderation)
     status: str = Field(default="visible", max_length=16)
+    #: the language of a text answer (a comment), as the participant's page showed it
+    language: str | None = Field(default=None, max_length=8)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )

@@ -401,7 +401,9 @@ def upsert_feedback(
     if not rows:
         return
     extra = {"submission_id": submission_id, "created_at": now, "updated_at": now}
-    params = [{**row, **extra, "revision": 1, "status": "visible"} for row in rows]
+    params = [
+        {"language": None, **row, **extra, "revision": 1, "status": "visible"} for row in rows
+    ]
     session.execute(_statements(session.get_bind().dialect.name)[1], params)  # executemany
 
 
@@ -426,6 +428,7 @@ def _statements(dialect: str) -> tuple[Any, Any]:
             "updated_at": upsert.excluded.updated_at,
             "run_hash": upsert.excluded.run_hash,
             "template_version": upsert.excluded.template_version,
+            "language": upsert.excluded.language,
             "revision": feedback.c.revision + 1,
         },
     )

@@ -29,6 +29,7 @@ from workbench.exceptions import (
     StaleRound,
     WorkshopClosed,
 )
+from workbench.i18n import LANGUAGES, N_
 from workbench.participation.spec import MAX_STATEMENT_CHARS
 from workbench.participation.tokens import looks_like_token
 from workbench.participation.workshops import (
@@ -93,8 +94,14 @@ class FeedbackService:
         kind: str,
         payload: Any,
         idempotency_key: str,
+        language: str | None = None,
     ) -> Receipt:
-        """Store one submission; raises a named error (nothing written) if it is refused."""
+        """Store one submission; raises a named error (nothing written) if it is refused.
+
+        ``language`` is the language the participant's page showed: a comment or a
+        proposed statement is stored with it (and shown with its language tag).
+        """
+        language = language if language in LANGUAGES else None
         if kind not in KINDS:
             raise _bad("kind", f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
         if not isinstance(idempotency_key, str) or not _KEY_RE.match(idempotency_key):
@@ -114,7 +121,7 @@ class FeedbackService:
         if not isinstance(payload, dict):
             raise _bad("payload", "must be a mapping")
         if not looks_like_token(token):
-            raise AccessDenied(INVALID_LINK)
+            raise AccessDenied.say(INVALID_LINK)
         now = utcnow()
         wid = _workshop_id(workshop_id)
         with self.db.session(write=True) as s:
@@ -137,29 +144,36 @@ class FeedbackService:
             # that is current at its commit (a change in progress is waited for and seen).
             workshop = self.workshops._workshop(s, wid, lock="share")
             if participant.consent_at is None:
-                raise AccessDenied("Please register (name, group and consent) before answering.")
+                raise AccessDenied.say(
+                    N_("Please register (name, group and consent) before answering.")
+                )
             if workshop.state != "open":
-                raise WorkshopClosed(not_open_message(workshop))
+                raise WorkshopClosed.say(not_open_message(workshop))
             if round_number != workshop.current_round:
                 now_open = workshop.current_round
-                raise StaleRound(
-                    f"Not saved: your answer was for round {round_number}, and round "
-                    f"{now_open} has started."
+                msgid = (
+                    N_("Not saved: your answer was for round {sent}, and round {now} has started.")
                     if round_number < now_open
-                    else f"Not saved: round {round_number} has not started; round {now_open} "
-                    "is open.",
-                    current_round=now_open,
+                    else N_("Not saved: round {sent} has not started; round {now} is open.")
                 )
+                stale = StaleRound(
+                    msgid.format(sent=round_number, now=now_open), current_round=now_open
+                )
+                stale.msgid, stale.msg_fields = msgid, {"sent": round_number, "now": now_open}
+                raise stale
             run_hash, template_version = self._pins(s, workshop)
             rows, statement = self._validate(s, workshop, kind, payload)
             items = len(rows) + (1 if statement else 0)
             if len(recent) >= self.settings.rate_limit:
                 wait = (recent[0] - now).total_seconds() + self.settings.rate_window_s
-                raise RateLimited(
-                    f"Too many saves in a short time. Your latest answers are kept and will be "
-                    f"saved in {max(wait, 0.1):.0f} s.",
-                    retry_after=max(wait, 0.1),
+                msgid = N_(
+                    "Too many saves in a short time. Your latest answers are kept and will be "
+                    "saved in {seconds} s."
                 )
+                seconds = f"{max(wait, 0.1):.0f}"
+                limited = RateLimited(msgid.format(seconds=seconds), retry_after=max(wait, 0.1))
+                limited.msgid, limited.msg_fields = msgid, {"seconds": seconds}
+                raise limited
             submission_id = store.insert_submission(
                 s,
                 workshop_id=wid,
@@ -185,9 +199,10 @@ class FeedbackService:
                 "run_hash": run_hash,
                 "template_version": template_version,
             }
+            text_language = {"language": language} if kind == "comment" else {}
             store.upsert_feedback(
                 s,
-                rows=[{**pins, **row} for row in rows],
+                rows=[{**pins, **row, **text_language} for row in rows],
                 submission_id=submission_id,
                 now=now,
             )
@@ -199,6 +214,7 @@ class FeedbackService:
                     origin="participant",
                     author_id=participant.id,
                     status="pending",
+                    language=language,
                 )
             store.touch_participant(s, participant_id=participant.id, now=now)
         return Receipt(submission_id, now, items, False, workshop.current_round)
@@ -353,7 +369,12 @@ class FeedbackService:
         """Statements open for voting (approved), in order."""
         with self.db.session() as s:
             return [
-                {"id": st.id, "text": st.text}
+                {
+                    "id": st.id,
+                    "text": st.text,
+                    "language": st.language,
+                    "translations": dict(st.translations or {}),
+                }
                 for st in store.find_statements(s, workshop_id=workshop_id, status="approved")
             ]
 

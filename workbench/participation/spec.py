@@ -7,6 +7,23 @@ from the case study's evidence review: the programme types it ranked become the 
 voting, "what matters most"): ``points: 100`` (or ``true``) turns it on with that budget,
 ``points: false`` turns it off. Left out, it is on with 100 points whenever the workshop
 has at least two criteria.
+
+Languages: ``language`` is the workshop's default language (``en`` if left out) and
+``languages`` the ones participants may choose among. A ``label``, a ``description`` or a
+statement may be one text (in the default language) or one text per language::
+
+    language: es
+    languages: [es, en]
+    options:
+      - key: training
+        label: {es: Formación, en: Training}
+    statements:
+      - {es: Hay que publicar los resultados., en: Results should be published.}
+
+The default language's text is required; a missing translation falls back to it (and the
+page says so). Stored, an item keeps its default-language ``label`` and ``description``
+plus ``translations: {lang: {label, description}}``; statements keep their text plus
+``statement_translations`` (one mapping per statement).
 """
 
 from __future__ import annotations
@@ -27,6 +44,7 @@ from pydantic import (
 
 from workbench.classifications import STAKEHOLDER_GROUPS
 from workbench.exceptions import InvalidInput, Problem
+from workbench.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from workbench.yamlio import load_yaml
 
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -35,32 +53,16 @@ MAX_STATEMENT_CHARS = 280
 DEFAULT_POINTS = 100
 MIN_POINTS, MAX_POINTS = 10, 1000
 
-DEFAULT_CRITERIA: list[dict[str, str]] = [
-    {
-        "key": "effectiveness",
-        "label": "Effectiveness",
-        "description": "How well would this help the target groups into good jobs?",
-    },
-    {
-        "key": "feasibility",
-        "label": "Feasibility",
-        "description": "How feasible is it in this region with today's institutions and budget?",
-    },
-    {
-        "key": "fairness",
-        "label": "Fairness",
-        "description": "Does it reach those furthest from the labour market?",
-    },
-    {
-        "key": "employer_fit",
-        "label": "Fit with employers' needs",
-        "description": "Does it match the skills employers in this sector are looking for?",
-    },
-]
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ItemText(_Strict):
+    """An item's label and description in one more language."""
+
+    label: str = Field(default="", max_length=120)
+    description: str = Field(default="", max_length=1000)
 
 
 class Item(_Strict):
@@ -69,6 +71,8 @@ class Item(_Strict):
     key: str
     label: str = Field(min_length=1, max_length=120)
     description: str = Field(default="", max_length=1000)
+    #: the label and description in the workshop's other languages
+    translations: dict[str, ItemText] = Field(default_factory=dict)
 
     @field_validator("key")
     @classmethod
@@ -82,6 +86,10 @@ class WorkshopSpec(_Strict):
     """The content of a workshop, fixed when it is created."""
 
     title: str = Field(min_length=1, max_length=200)
+    #: the default language: the content's source language, the minutes' language
+    language: str = DEFAULT_LANGUAGE
+    #: the languages participants may choose among (the default always included, first)
+    languages: list[str] = Field(default_factory=list)
     scale: Literal[5, 9] = 5
     expected_participants: int = Field(default=20, ge=1, le=500)
     #: days after closing before participants' data is erased (GDPR storage limitation)
@@ -90,8 +98,67 @@ class WorkshopSpec(_Strict):
     options: list[Item] = Field(min_length=2, max_length=12)
     criteria: list[Item] = Field(min_length=1, max_length=8)
     statements: list[str] = Field(default_factory=list, max_length=100)
+    #: the statements in the other languages, one mapping (language -> text) per statement
+    statement_translations: list[dict[str, str]] = Field(default_factory=list)
     #: points each participant spreads over the criteria; None: not asked
     points: int | None = None
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        code = value.strip().lower()
+        if code not in LANGUAGES:
+            raise ValueError(
+                f"{value!r} is not a language the workbench speaks; use one of "
+                + ", ".join(LANGUAGES)
+            )
+        return code
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        default = info.data.get("language", DEFAULT_LANGUAGE)
+        out = [default]
+        for code in value:
+            code = code.strip().lower()
+            if code not in LANGUAGES:
+                raise ValueError(
+                    f"{code!r} is not a language the workbench speaks; use one of "
+                    + ", ".join(LANGUAGES)
+                )
+            if code not in out:
+                out.append(code)
+        return out
+
+    @model_validator(mode="after")
+    def _translations_offered(self) -> WorkshopSpec:
+        """Every translation is in an offered language, and there is one per statement."""
+        offered = set(self.languages)
+        for section in ("options", "criteria"):
+            for index, item in enumerate(getattr(self, section)):
+                for code in item.translations:
+                    if code not in offered:
+                        raise ValueError(
+                            f"{section}.{index}.{item.key}: text in {code!r}, which is not one "
+                            f"of the workshop's languages ({', '.join(self.languages)})"
+                        )
+        if len(self.statement_translations) > len(self.statements):
+            raise ValueError("more statement translations than statements")
+        for index, texts in enumerate(self.statement_translations):
+            for code, text in texts.items():
+                if code not in offered:
+                    raise ValueError(
+                        f"statements.{index}: text in {code!r}, which is not one of the "
+                        f"workshop's languages ({', '.join(self.languages)})"
+                    )
+                if len(text.strip()) > MAX_STATEMENT_CHARS:
+                    raise ValueError(
+                        f"statements.{index}.{code}: longer than {MAX_STATEMENT_CHARS} characters"
+                    )
+        self.statement_translations += [{}] * (
+            len(self.statements) - len(self.statement_translations)
+        )
+        return self
 
     @field_validator("points", mode="before")
     @classmethod
@@ -167,6 +234,10 @@ def parse_spec(raw: Any, source: str, locate: Any = None) -> WorkshopSpec:
     """Validate ``raw``; every problem is reported with its key (and line if known)."""
     if not isinstance(raw, dict):
         raise InvalidInput([Problem(source, "", "must be a mapping of workshop settings")])
+    problems: list[Problem] = []
+    raw = split_languages(raw, source, locate, problems)
+    if problems:
+        raise InvalidInput(problems)
     try:
         return WorkshopSpec.model_validate(raw)
     except ValidationError as exc:
@@ -179,136 +250,93 @@ def parse_spec(raw: Any, source: str, locate: Any = None) -> WorkshopSpec:
         raise InvalidInput(problems) from None
 
 
-def load_spec(path: Path) -> WorkshopSpec:
-    """Read and validate a workshop spec YAML file."""
-    doc = load_yaml(path, str(path))
-    return parse_spec(doc.data, doc.source, doc.line_of)
-
-
-def default_spec(
-    *, title: str, evidence: dict[str, Any], region_name: str, target_groups: list[str]
+def split_languages(
+    raw: dict[str, Any], source: str, locate: Any, problems: list[Problem]
 ) -> dict[str, Any]:
-    """A spec built from an evidence review artefact: its ranked programmes become options."""
-    ranked = [r for r in evidence.get("ranking", []) if r.get("status") == "ranked"]
-    options = [
-        {
-            "key": r["programme_type"],
-            "label": r["programme"],
-            "description": (
-                f"Evidence score {r['score']:+d} from {r['n_findings']} published finding(s)"
-            ),
-        }
-        for r in ranked[:6]
-    ]
-    groups = ", ".join(g.replace("_", " ") for g in target_groups) or "the target groups"
-    statements = [
-        f"{options[0]['label']} should be the first priority in {region_name}."
-        if options
-        else f"Employers in {region_name} should co-design the programmes.",
-        f"Employers in {region_name} should co-design the training content.",
-        f"Programmes for {groups} need personal case managers, not only courses.",
-        "Results of each programme should be published every year.",
-        "Subsidised jobs crowd out regular hiring.",
-        "The evidence from other countries applies to our region.",
-    ]
-    return _spec(title, options, statements)
+    """Turn per-language texts (``label: {es: …, en: …}``) into the stored form: the
+    default language's text plus ``translations``. Problems are appended, located."""
+    language = str(raw.get("language") or DEFAULT_LANGUAGE).strip().lower()
+    offered = raw.get("languages")
+    found: list[str] = []
 
-
-def _spec(title: str, options: list[dict[str, str]], statements: list[str]) -> dict[str, Any]:
-    return {
-        "title": title,
-        "scale": 5,
-        "options": options,
-        "criteria": DEFAULT_CRITERIA,
-        "statements": statements,
-        "points": DEFAULT_POINTS,
-    }
-
-
-def policy_mix_spec(
-    *, title: str, policy_mix: dict[str, Any], region_name: str, target_groups: list[str]
-) -> dict[str, Any]:
-    """A spec from a ``policy_mix`` artefact: its ranked programme types become the options.
-
-    The options follow the ranking of the first target group (the accepted tuned ranking
-    when the artefact has one); each description gives the evidence figure with its
-    interval and count, or says the evidence is insufficient.
-    """
-    rec = policy_mix["recommendation"]
-    first = (rec.get("target_groups") or list(rec["by_group"]))[0]
-    ranked = list(rec["by_group"][first])
-    tuned = [r["option"] for r in (policy_mix.get("tuning") or {}).get("ranking", [])]
-    if tuned:
-        place = {key: i for i, key in enumerate(tuned)}
-        ranked.sort(key=lambda o: place.get(str(o["programme_type"]), len(place)))
-    options = []
-    for o in ranked:
-        if o.get("p_positive") is None:
-            description = "Insufficient published evidence for this situation."
-        else:
-            description = (
-                f"Evidence rank {o['rank']}: {o['p_positive']:.0%} chance of a significantly "
-                f"positive effect [{o['p_positive_low']:.0%}-{o['p_positive_high']:.0%}], "
-                f"{o['votes']} estimates from {o['studies']} "
-                f"stud{'y' if o['studies'] == 1 else 'ies'}."
+    def pick(value: Any, path: tuple[str, ...]) -> tuple[Any, dict[str, str]]:
+        if not isinstance(value, dict):
+            return value, {}
+        texts: dict[str, str] = {}
+        for code, text in value.items():
+            code = str(code).strip().lower()
+            if not isinstance(text, str):
+                problems.append(
+                    Problem(source, ".".join((*path, code)), "must be a text", _line(locate, path))
+                )
+                continue
+            texts[code] = text.strip()
+            if code not in found:
+                found.append(code)
+        if not texts.get(language):
+            problems.append(
+                Problem(
+                    source,
+                    ".".join(path),
+                    f"has no text in the workshop's language {language!r} "
+                    f"(given: {', '.join(texts) or 'none'})",
+                    _line(locate, path),
+                )
             )
-        options.append(
-            {"key": str(o["programme_type"]), "label": str(o["label"]), "description": description}
-        )
-    groups = ", ".join(g.replace("_", " ") for g in target_groups) or "the target groups"
-    statements = [
-        f"{options[0]['label']} should be the first priority in {region_name}.",
-        "The published evidence applies to our region.",
-        f"Programmes for {groups} need personal case managers, not only courses.",
-        "Results of each programme should be published every year.",
-        "Subsidised jobs crowd out regular hiring.",
-        f"Employers in {region_name} should co-design the training content.",
-    ]
-    return _spec(title, options, statements)
+            return "", {}
+        default = texts.pop(language)
+        return default, texts
 
-
-#: Programme types (Card, Kluve & Weber) a diagnosis-only workshop asks about.
-DIAGNOSIS_OPTIONS: dict[str, str] = {
-    "training": "Training",
-    "job_search_assistance": "Job search assistance",
-    "private_employment_subsidy": "Private-sector employment subsidy",
-    "public_employment": "Public-sector employment",
-    "mobility_support": "Mobility support",
-}
-
-
-def diagnosis_spec(
-    *, title: str, diagnosis: dict[str, Any], region_name: str, target_groups: list[str]
-) -> dict[str, Any]:
-    """A spec from a labour-market diagnosis when the case has no evidence ranking yet.
-
-    The options are the main programme types; each says whether the region's data point
-    to it (a skill gap, a matching friction, a regional mismatch) and why. The diagnosis
-    does not rank them: the participants do.
-    """
-    links = {str(link["programme_type"]): link for link in diagnosis.get("policy_links", [])}
-    options = []
-    for key, label in DIAGNOSIS_OPTIONS.items():
-        link = links.get(key)
-        if key == "mobility_support" and link is None:
+    out = dict(raw)
+    for section in ("options", "criteria"):
+        items = raw.get(section)
+        if not isinstance(items, list):
             continue
-        description = (
-            f"The regional data point to it: {link['reason']}"
-            if link
-            else "The regional data give no specific signal for it; weigh it on its merits."
-        )
-        options.append({"key": key, "label": label, "description": description[:300]})
-    groups = ", ".join(g.replace("_", " ") for g in target_groups) or "the target groups"
-    first = next(iter(links), None)
-    statements = [
-        f"{DIAGNOSIS_OPTIONS[first]} should be the first priority in {region_name}."
-        if first
-        else f"Employers in {region_name} should co-design the programmes.",
-        f"Jobseekers in surplus occupations in {region_name} can learn the skills that "
-        "shortage occupations need.",
-        f"Programmes for {groups} need personal case managers, not only courses.",
-        "Results of each programme should be published every year.",
-        "Subsidised jobs crowd out regular hiring.",
-        "Moving to another region for work should be supported financially.",
-    ]
-    return _spec(title, options, statements)
+        new_items = []
+        for index, item in enumerate(items):
+            if not isinstance(item, dict):
+                new_items.append(item)
+                continue
+            item = dict(item)
+            translations: dict[str, dict[str, str]] = {
+                str(k): dict(v)
+                for k, v in (item.get("translations") or {}).items()
+                if isinstance(v, dict)
+            }
+            for field in ("label", "description"):
+                if field in item:
+                    text, others = pick(item[field], (section, str(index), field))
+                    item[field] = text
+                    for code, value in others.items():
+                        translations.setdefault(code, {})[field] = value
+            if translations:
+                item["translations"] = translations
+            new_items.append(item)
+        out[section] = new_items
+    statements = raw.get("statements")
+    if isinstance(statements, list):
+        texts_out, translations_out = [], []
+        for index, statement in enumerate(statements):
+            text, others = pick(statement, ("statements", str(index)))
+            texts_out.append(text)
+            translations_out.append(others)
+        out["statements"] = texts_out
+        if any(translations_out) and "statement_translations" not in raw:
+            out["statement_translations"] = translations_out
+    if offered is None and found:
+        out["languages"] = [language, *(c for c in found if c != language)]
+    return out
+
+
+def _line(locate: Any, path: tuple[str, ...]) -> int | None:
+    return locate(path) if locate else None
+
+
+def load_spec(path: Path, overrides: dict[str, Any] | None = None) -> WorkshopSpec:
+    """Read and validate a workshop spec YAML file (``overrides`` replace its settings,
+    e.g. the command line's ``--language``); problems name the file's lines."""
+    doc = load_yaml(path, str(path))
+    raw = doc.data
+    if isinstance(raw, dict) and overrides:
+        raw = {**raw, **overrides}
+    return parse_spec(raw, doc.source, doc.line_of)

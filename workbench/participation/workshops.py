@@ -27,6 +27,7 @@ from workbench.exceptions import (
     WorkshopNotFound,
     WorkshopStateError,
 )
+from workbench.i18n import N_
 from workbench.participation.spec import WorkshopSpec
 from workbench.participation.tokens import hash_token, looks_like_token, new_public_id, new_token
 
@@ -37,7 +38,7 @@ _CONTROL = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 
-INVALID_LINK = (
+INVALID_LINK = N_(
     "This join link is not valid. Please use the personal link your facilitator gave you, "
     "or ask them for a new one."
 )
@@ -67,6 +68,10 @@ class WorkshopInfo:
     retention_days: int = 365
     #: points each participant spreads over the criteria; None: not asked
     points: int | None = None
+    #: the workshop's default language (its content's source language, the minutes')
+    language: str = "en"
+    #: the languages participants may choose among, the default first
+    languages: list[str] = field(default_factory=lambda: ["en"])
 
     def round_or_current(self, number: int | None) -> int:
         """``number`` if the workshop has that round (None: the current round); else a
@@ -134,6 +139,8 @@ class Admission:
     current_round: int
     case_slug: str
     publication_id: int
+    #: the language the participant chose on the page (None: not chosen)
+    language: str | None = None
 
 
 def clean_text(value: object, *, field_name: str, max_chars: int, min_chars: int = 1) -> str:
@@ -176,6 +183,8 @@ def info_of(workshop: Workshop, pub: Publication) -> WorkshopInfo:
         expected_mix=dict(spec.get("expected_mix", {})),
         retention_days=workshop.retention_days,
         points=spec.get("points"),
+        language=spec.get("language", "en"),
+        languages=list(spec.get("languages") or [spec.get("language", "en")]),
     )
 
 
@@ -204,10 +213,19 @@ class WorkshopService:
                 expected_participants=spec.expected_participants,
                 scale_max=spec.scale,
                 retention_days=spec.retention_days,
-                spec=spec.model_dump(mode="json", exclude={"statements"}),
+                spec=spec.model_dump(mode="json", exclude={"statements", "statement_translations"}),
             )
-            for text in spec.statements:
-                store.add_statement(s, workshop_id=workshop.id, text=text, origin="seed")
+            for text, translations in zip(
+                spec.statements, spec.statement_translations, strict=True
+            ):
+                store.add_statement(
+                    s,
+                    workshop_id=workshop.id,
+                    text=text,
+                    origin="seed",
+                    language=spec.language,
+                    translations=translations or None,
+                )
             return info_of(workshop, pub)
 
     def get(self, workshop_id: int) -> WorkshopInfo:
@@ -354,7 +372,7 @@ class WorkshopService:
         """Check a join token for a workshop; raise :class:`AccessDenied` with the reason."""
         wid = _workshop_id(workshop_id)
         if not looks_like_token(token):
-            raise AccessDenied(INVALID_LINK)
+            raise AccessDenied.say(INVALID_LINK)
         with self.db.session() as s:
             participant = self._participant(s, wid, str(token))
             workshop = self._workshop(s, wid)
@@ -370,7 +388,7 @@ class WorkshopService:
         """
         wid = _workshop_id(workshop_id)
         if not looks_like_token(code if token is None else token):
-            raise AccessDenied(INVALID_LINK)
+            raise AccessDenied.say(INVALID_LINK)
         with self.db.session() as s:
             if token is None:
                 workshop = self._workshop_by_code(s, wid, str(code))
@@ -383,11 +401,11 @@ class WorkshopService:
         """Exchange a workshop code for a new personal token (returned once)."""
         wid = _workshop_id(workshop_id)
         if not looks_like_token(code):
-            raise AccessDenied(INVALID_LINK)
+            raise AccessDenied.say(INVALID_LINK)
         with self.db.session(write=True) as s:
             workshop = self._workshop_by_code(s, wid, str(code))
             if workshop.state != "open":
-                raise WorkshopClosed(not_open_message(workshop))
+                raise WorkshopClosed.say(not_open_message(workshop))
             token = new_token()
             participant = store.add_participant(
                 s,
@@ -410,7 +428,7 @@ class WorkshopService:
         """Record name (a pseudonym is fine), stakeholder group and consent."""
         wid = _workshop_id(workshop_id)
         if not looks_like_token(token):
-            raise AccessDenied(INVALID_LINK)
+            raise AccessDenied.say(INVALID_LINK)
         problems = []
         name = ""
         try:
@@ -431,7 +449,7 @@ class WorkshopService:
             participant = self._participant(s, wid, str(token))
             workshop = self._workshop(s, wid)
             if workshop.state != "open":
-                raise WorkshopClosed(not_open_message(workshop))
+                raise WorkshopClosed.say(not_open_message(workshop))
             store.update_participant(
                 s,
                 participant,
@@ -454,7 +472,7 @@ class WorkshopService:
     def _workshop_by_code(self, s: Any, workshop_id: int, code: str) -> Workshop:
         workshop = store.find_workshop_by_code(s, code_hash=hash_token(code))
         if workshop is None or workshop.id != workshop_id:
-            raise AccessDenied(INVALID_LINK)
+            raise AccessDenied.say(INVALID_LINK)
         return workshop
 
     def _publication(self, s: Any, workshop: Workshop) -> Publication:
@@ -467,16 +485,19 @@ class WorkshopService:
     ) -> Participant:
         participant = store.find_participant_by_token(s, token_hash=hash_token(token), lock=lock)
         if participant is None:
-            raise AccessDenied(INVALID_LINK)
+            raise AccessDenied.say(INVALID_LINK)
         if participant.workshop_id != workshop_id:
-            raise AccessDenied(
-                "This join link belongs to a different workshop. Please use the link for this "
-                "workshop."
+            raise AccessDenied.say(
+                N_(
+                    "This join link belongs to a different workshop. Please use the link for "
+                    "this workshop."
+                )
             )
         if participant.expires_at <= utcnow():
             when = participant.expires_at.strftime("%Y-%m-%d %H:%M UTC")
-            raise AccessDenied(
-                f"This join link expired on {when}. Please ask your facilitator for a new one."
+            raise AccessDenied.say(
+                N_("This join link expired on {when}. Please ask your facilitator for a new one."),
+                when=when,
             )
         return participant
 
@@ -484,21 +505,21 @@ class WorkshopService:
 def _workshop_id(value: object) -> int:
     text = str(value)
     if not (text.isascii() and text.isdigit()):
-        raise AccessDenied(INVALID_LINK)
+        raise AccessDenied.say(INVALID_LINK)
     try:
         wid = int(text)
     except ValueError:
-        raise AccessDenied(INVALID_LINK) from None
+        raise AccessDenied.say(INVALID_LINK) from None
     if wid < 1:
-        raise AccessDenied(INVALID_LINK)
+        raise AccessDenied.say(INVALID_LINK)
     return wid
 
 
 def not_open_message(workshop: Workshop) -> str:
     """Why a participant cannot answer in a workshop that is not open."""
     if workshop.state == "draft":
-        return "This workshop has not started yet. Please wait for the facilitator to open it."
-    return "This workshop is closed. Answers can be read but no longer changed."
+        return N_("This workshop has not started yet. Please wait for the facilitator to open it.")
+    return N_("This workshop is closed. Answers can be read but no longer changed.")
 
 
 def _admission(participant: Participant, workshop: Workshop) -> Admission:
@@ -514,4 +535,5 @@ def _admission(participant: Participant, workshop: Workshop) -> Admission:
         current_round=workshop.current_round,
         case_slug=workshop.case_slug,
         publication_id=workshop.publication_id,
+        language=participant.language,
     )

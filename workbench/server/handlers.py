@@ -83,6 +83,14 @@ class WorkshopsHandler(ApiBase):
         mix = body.get("expected_mix")
         if mix is not None and not isinstance(mix, dict):
             raise tornado.web.HTTPError(400, "expected_mix must be an object of group: count")
+        languages = body.get("languages")
+        if languages is not None and not (
+            isinstance(languages, list) and all(isinstance(c, str) for c in languages)
+        ):
+            raise tornado.web.HTTPError(400, "languages must be a list of language codes")
+        language = body.get("language")
+        if language is not None and not isinstance(language, str):
+            raise tornado.web.HTTPError(400, "language must be a language code, e.g. 'es'")
         await self.call(
             self.wb.create_workshop,
             str(body.get("case", "")),
@@ -90,6 +98,8 @@ class WorkshopsHandler(ApiBase):
             expected=None if expected is None else _int(expected, "expected"),
             expected_mix=None if mix is None else {str(g): _int(n, g) for g, n in mix.items()},
             scale=None if scale is None else _int(scale, "scale"),
+            language=language,
+            languages=languages,
             status=201,
         )
 
