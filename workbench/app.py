@@ -9,6 +9,7 @@ It computes nothing; diagnosis and evidence come from the published runs' artefa
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from html import escape
 from typing import Any
@@ -25,13 +26,25 @@ from workbench.appsections import (
     policy_mix_html,
     synthetic_parts,
 )
+from workbench.apptext import (
+    banner_html,
+    change_notice,
+    language_switcher,
+    previous_round_html,
+    regional_html,
+    results_html,
+    state_message,
+)
 from workbench.classifications import STAKEHOLDER_GROUPS
 from workbench.config import Settings
 from workbench.db import Database
 from workbench.exceptions import AccessDenied, StaleRound, WorkbenchError, WorkshopClosed
+from workbench.i18n import ENGLISH, N_, Translator, error_text, translator
 from workbench.participation.feedback import VOTES, FeedbackService
+from workbench.participation.languages import page_language, set_language
 from workbench.participation.workshops import INVALID_LINK, Admission, WorkshopInfo
 from workbench.publish import load_artefacts
+from workbench.terms import run_text
 from workbench.watch import StateWatcher
 from workbench.widgets.approval import ApprovalForm, RankingForm
 from workbench.widgets.base import FeedbackForm
@@ -57,11 +70,12 @@ def error_card(message: str) -> w.HTML:
 
 
 _img = image_html
-
-
-def _figure(latest: dict[str, Any], key: str, code: str) -> str:
-    value = latest.get(key, {}).get(code, {}).get("value")
-    return "–" if value is None else f"{value:.1f}%"
+_PAGE_FAILED = N_("Sorry, the page could not be built. Please tell the facilitator.")
+_IMAGES = {
+    "unemployment": N_("Unemployment rate over time: region, country and EU-27"),
+    "sector": N_("Employment in the sector over time"),
+    "beveridge": N_("Beveridge curve: vacancy rate against unemployment rate"),
+}
 
 
 class StakeholderApp:
@@ -82,6 +96,8 @@ class StakeholderApp:
         self.watcher: StateWatcher[tuple[str, int]] | None = None
         self.root = w.VBox()
         self.root.add_class("wb-app")
+        #: the page's language (see workbench.participation.languages)
+        self.t: Translator = ENGLISH
 
     @classmethod
     def preload(cls, case_slug: str) -> StakeholderApp:
@@ -112,15 +128,14 @@ class StakeholderApp:
             self.root.children = self.page(query_string or "")
         except Exception:  # never show a traceback to a participant
             log.exception("app page failed")
-            self.root.children = [
-                error_card("Sorry, the page could not be built. Please tell the facilitator.")
-            ]
+            self.root.children = [error_card(self.t._(_PAGE_FAILED))]
         display(self.root)
 
     def page(self, query_string: str) -> list[w.Widget]:
         """The widgets for one participant."""
         query = {k: v[-1] for k, v in parse_qs(query_string).items()}
         workshop_id = query.get("workshop", "")
+        self.t = self._language(query)
         try:
             if "code" in query and "token" not in query:
                 token, admission = self.workshops.join_with_code(workshop_id, query["code"])
@@ -131,10 +146,11 @@ class StakeholderApp:
                 self.personal_link = None
             info = self.workshops.get(admission.workshop_id)
         except WorkbenchError as exc:
-            return [self._banner(None), error_card(str(exc))]
+            return [self._banner(None), error_card(error_text(exc, self.t))]
         if info.case_slug != self.case_slug:
-            return [self._banner(None), error_card(INVALID_LINK)]
+            return [self._banner(None), error_card(self.t._(INVALID_LINK))]
         self.token, self.info, self.admission = token, info, admission
+        self._remember_language(query)
         self.banner = self._banner(info)
         header = [self.banner, *self._evidence(info)]
         self.feedback_box = w.VBox()
@@ -149,6 +165,30 @@ class StakeholderApp:
         self.watcher.start()
         return [*header, self.notice, self.feedback_box]
 
+    def _language(self, query: dict[str, str]) -> Translator:
+        """The page's language: as the app server chose it for the page template (same
+        question, same answer; see workbench.participation.languages)."""
+        try:
+            code = page_language(
+                self.workshops,
+                query.get("workshop", ""),
+                token=query.get("token"),
+                requested=query.get("lang"),
+                accept_language=os.environ.get("HTTP_ACCEPT_LANGUAGE"),
+            )
+        except WorkbenchError:
+            code = "en"
+        return translator(code)
+
+    def _remember_language(self, query: dict[str, str]) -> None:
+        """A language picked on the page sticks to the participation."""
+        picked = query.get("lang")
+        if picked and picked == self.t.code and picked != self.admission.language:
+            try:
+                set_language(self.workshops, self.info.id, self.token, picked)
+            except WorkbenchError:
+                log.warning("could not remember the language %s", picked)
+
     # -- changes made by the facilitator while the page is open ---------------------------
     def _render_feedback(self) -> None:
         """(Re)build the feedback section for the current round and state."""
@@ -156,9 +196,9 @@ class StakeholderApp:
             if self.admission.registered:
                 self.feedback_box.children = self._feedback(self.admission)
             elif self.info.state != "open":
-                self.feedback_box.children = [error_card(_state_message(self.info))]
+                self.feedback_box.children = [error_card(state_message(self.info, self.t))]
             else:
-                form = RegistrationForm(self._register, self._joined)
+                form = RegistrationForm(self._register, self._joined, t=self.t)
                 self.feedback_box.children = [form.widget]
 
     def _workshop_changed(self, old: tuple[str, int], new: tuple[str, int]) -> None:
@@ -170,17 +210,22 @@ class StakeholderApp:
                 self._render_feedback()
             # announced once the page shows it
             self.banner.value = self._banner_html(self.info)
-            self.notice.value = _change_notice(old, new)
+            self.notice.value = change_notice(old, new, self.t)
 
     def _answer_refused(self, kind: str, payload: dict[str, Any], exc: WorkbenchError) -> None:
         """Keep an answer the new round (or the close) refused, and show the new state."""
+        t = self.t
         if isinstance(exc, StaleRound):
             message = (
-                f"{exc} Your answer is still here: check it and press Save to send it for "
-                f"round {exc.current_round}."
+                error_text(exc, t)
+                + " "
+                + t._(
+                    "Your answer is still here: check it and press Save to send it for "
+                    "round {number}."
+                ).format(number=exc.current_round)
             )
         else:
-            message = "Not saved: the workshop was closed before your answer arrived."
+            message = t._("Not saved: the workshop was closed before your answer arrived.")
         with self._render_lock:
             self._unsent[kind] = (payload, message)
         # Not under the render lock: the watcher takes its own lock, then the render lock.
@@ -206,123 +251,84 @@ class StakeholderApp:
         return w.HTML(self._banner_html(info))
 
     def _banner_html(self, info: WorkshopInfo | None) -> str:
-        parts = ['<header class="wb-card"><h1>ALMP co-design workshop</h1>']
-        if info is not None:
-            art = self.artefacts(info.publication_id)
-            synthetic = any(
-                (entry.get("json") or {}).get(name, {}).get("synthetic")
-                for entry in art.values()
-                for name in entry.get("json", {})
-            )
-            parts.append(f"<h2>{escape(info.title)}</h2>")
-            state = {
-                "open": f"Round {info.current_round} is open",
-                "closed": "Closed",
-                "draft": "Not started",
-            }
-            parts.append(
-                f'<p class="wb-muted">{escape(state.get(info.state, info.state))} · '
-                f"evidence version {escape(info.bundle_hash)}</p>"
-            )
-            if synthetic:
-                parts.append(
-                    '<p class="wb-synthetic" role="note"><strong>SYNTHETIC DEMO DATA.</strong> '
-                    "The figures below are generated for demonstration and are not "
-                    "official statistics.</p>"
-                )
-            elif tables := synthetic_parts(art):
-                parts.append(
-                    '<p class="wb-synthetic" role="note"><strong>Real data, with SYNTHETIC '
-                    "tables.</strong> Figures come from Eurostat and ESCO, except: "
-                    f"{escape('; '.join(tables))}. Those are marked where they appear.</p>"
-                )
-        parts.append("</header>")
-        return "".join(parts)
+        if info is None:
+            return banner_html(None, self.t)
+        art = self.artefacts(info.publication_id)
+        synthetic = any(
+            (entry.get("json") or {}).get(name, {}).get("synthetic")
+            for entry in art.values()
+            for name in entry.get("json", {})
+        )
+        return banner_html(
+            info,
+            self.t,
+            synthetic=synthetic,
+            synthetic_tables=[] if synthetic else synthetic_parts(art),
+            switcher=language_switcher(info, self.token, self.t),
+        )
 
     def _evidence(self, info: WorkshopInfo) -> list[w.Widget]:
+        t = self.t
         art = self.artefacts(info.publication_id)
         out: list[w.Widget] = []
         real = art.get("diagnosis", {})
+        pid = info.publication_id
         if real.get("json", {}).get("diagnosis"):
-            out.append(
-                card(diagnosis_html(info.publication_id, real["json"]["diagnosis"], real["images"]))
-            )
+            out.append(card(diagnosis_html(pid, real["json"]["diagnosis"], real["images"], t)))
         mix = art.get("policy_mix", {})
         if mix.get("json", {}).get("policy_mix"):
-            out.append(
-                card(policy_mix_html(info.publication_id, mix["json"]["policy_mix"], mix["images"]))
-            )
+            out.append(card(policy_mix_html(pid, mix["json"]["policy_mix"], mix["images"], t)))
         ev_new = art.get("evidence", {})
         if ev_new.get("json", {}).get("evidence"):
-            out.append(
-                card(
-                    evidence_html(info.publication_id, ev_new["json"]["evidence"], ev_new["images"])
-                )
-            )
+            out.append(card(evidence_html(pid, ev_new["json"]["evidence"], ev_new["images"], t)))
         diag = art.get("regional_diagnosis", {})
         d = diag.get("json", {}).get("diagnosis")
         if d:
-            code = d["region"]["code"]
-            latest = d.get("latest", {})
-            ctx = d.get("context", {})
-            html = [
-                f"<h2>1. The region: {escape(d['region']['name'])} ({escape(code)})</h2>",
-                "<ul>",
-                f"<li>Unemployment rate {d['years']['latest']}: "
-                f"<strong>{_figure(latest, 'unemployment_rate', code)}</strong> "
-                f"(EU-27 {_figure(latest, 'unemployment_rate', 'EU27_2020')})</li>",
-                f"<li>Youth unemployment: <strong>"
-                f"{_figure(latest, 'youth_unemployment_rate', code)}</strong></li>",
-                f"<li>Job vacancy rate: {_figure(latest, 'vacancy_rate', code)}</li>",
-                f"<li>Sector: {escape(d['sector']['name'])} "
-                f"({escape(d['sector'].get('skill_level', ''))}-skilled jobs), "
-                "unemployment is <strong>"
-                f"{escape(str(ctx.get('unemployment', '?')))}</strong></li>",
-                "</ul>",
-            ]
+            html = [regional_html(d, t)]
             images = diag.get("images", {})
-            alts = {
-                "unemployment": "Unemployment rate over time: region, country and EU-27",
-                "sector": "Employment in the sector over time",
-                "beveridge": "Beveridge curve: vacancy rate against unemployment rate",
-            }
-            for name, alt in alts.items():
+            for name, alt in _IMAGES.items():
                 if name in images:
-                    html.append(_img(info.publication_id, "regional_diagnosis", name, alt))
+                    html.append(_img(pid, "regional_diagnosis", name, t._(alt)))
             out.append(card("".join(html)))
         ev = art.get("evidence_review", {})
         e = ev.get("json", {}).get("evidence")
         if e:
-            rows = "".join(
-                f"<tr><td>{r['rank']}</td><td>{escape(r['programme'])}</td><td>{r['score']:+d}</td>"
-                f"<td>{r['n_positive']} / {r['n_neutral']} / {r['n_negative']}</td></tr>"
-                for r in e.get("ranking", [])
-                if r.get("status") == "ranked"
+            out.append(
+                card(self._evidence_review(pid, e, "evidence_scores" in ev.get("images", {})))
             )
-            html = [
-                "<h2>2. What works: the evidence</h2>",
-                f'<p class="wb-muted">{escape(e.get("method", ""))}</p>',
-                '<table class="wb-table"><caption>Programmes ranked by published findings</caption>'
-                '<thead><tr><th scope="col">Rank</th><th scope="col">Programme</th>'
-                '<th scope="col">Score</th><th scope="col">Positive / neutral / negative</th>'
-                f"</tr></thead><tbody>{rows}</tbody></table>",
-            ]
-            if "evidence_scores" in ev.get("images", {}):
-                html.append(
-                    _img(
-                        info.publication_id,
-                        "evidence_review",
-                        "evidence_scores",
-                        "Evidence score per programme",
-                    )
-                )
-            out.append(card("".join(html)))
-        if footer := attribution_html(art):
+        if footer := attribution_html(art, t):
             out.append(card(footer))
         return out
 
+    def _evidence_review(self, pid: int, e: dict[str, Any], plot: bool) -> str:
+        """The vote-count review of the demo case studies."""
+        t = self.t
+        rows = "".join(
+            f"<tr><td>{r['rank']}</td><td>{run_text(r['programme'], t)}</td>"
+            f"<td>{r['score']:+d}</td>"
+            f"<td>{r['n_positive']} / {r['n_neutral']} / {r['n_negative']}</td></tr>"
+            for r in e.get("ranking", [])
+            if r.get("status") == "ranked"
+        )
+        method = escape(e.get("method", ""))
+        if t.code != "en":
+            method = f'<span lang="en">{method}</span>'
+        heads = (t._("Rank"), t._("Programme"), t._("Score"), t._("Positive / neutral / negative"))
+        html = [
+            f"<h2>{escape(t._('2. What works: the evidence'))}</h2>",
+            f'<p class="wb-muted">{method}</p>',
+            f'<table class="wb-table"><caption>'
+            f"{escape(t._('Programmes ranked by published findings'))}</caption><thead><tr>"
+            + "".join(f'<th scope="col">{escape(h)}</th>' for h in heads)
+            + f"</tr></thead><tbody>{rows}</tbody></table>",
+        ]
+        if plot:
+            alt = t._("Evidence score per programme")
+            html.append(_img(pid, "evidence_review", "evidence_scores", alt))
+        return "".join(html)
+
     def _feedback(self, admission: Admission) -> list[w.Widget]:
-        info = self.info
+        info, t = self.info, self.t
         readonly = info.state != "open"
         mine = self.feedback.my_answers(workshop_id=info.id, token=self.token)
         unsent, self._unsent = self._unsent, {}
@@ -341,14 +347,16 @@ class StakeholderApp:
                     kind=kind,
                     payload=payload,
                     idempotency_key=key,
+                    language=t.code,
                 )
             except (StaleRound, WorkshopClosed) as exc:
                 self._answer_refused(kind, payload, exc)
                 raise
 
         self.results = w.HTML()
-        common = {"readonly": readonly, "on_saved": self._refresh_results}
-        self.votes = StatementVotes(send, statements=statements, initial=mine, **common)
+        common = {"readonly": readonly, "on_saved": self._refresh_results, "t": t}
+        labelled = {**common, "default_language": info.language}
+        self.votes = StatementVotes(send, statements=statements, initial=mine, **labelled)
         forms = [
             RatingGrid(
                 send,
@@ -359,14 +367,14 @@ class StakeholderApp:
                 reask=delphi["reask"],
                 previous=previous.get("items"),
                 previous_round=previous.get("round"),
-                **common,
+                **labelled,
             ),
-            *_points_form(send, info, mine, common),
-            ApprovalForm(send, options=info.options, initial=mine, **common),
-            RankingForm(send, options=info.options, initial=mine, **common),
+            *_points_form(send, info, mine, labelled),
+            ApprovalForm(send, options=info.options, initial=mine, **labelled),
+            RankingForm(send, options=info.options, initial=mine, **labelled),
             self.votes,
             ProposeStatement(send, **common),
-            CommentForm(send, options=info.options, initial=mine, **common),
+            CommentForm(send, options=info.options, initial=mine, **labelled),
         ]
         self.forms = {form.kind: form for form in forms}
         for kind, (payload, message) in unsent.items():
@@ -374,20 +382,29 @@ class StakeholderApp:
             self.forms[kind].status.show(text=message, status="refused")
         group = STAKEHOLDER_GROUPS.get(admission.stakeholder_group or "", "")
         intro = (
-            f"<h2>3. Your feedback</h2><p>You take part as <strong>"
-            f"{escape(admission.display_name or '')}</strong> ({escape(group)}). "
-            "Each part is saved separately: you will see “Saved” once it is stored.</p>"
+            f"<h2>{escape(t._('3. Your feedback'))}</h2><p>"
+            + escape(
+                t._(
+                    "You take part as {name} ({group}). Each part is saved separately: you "
+                    "will see “Saved” once it is stored."
+                )
+            ).format(
+                name=f"<strong>{escape(admission.display_name or '')}</strong>",
+                group=escape(t._(group)) if group else "",
+            )
+            + "</p>"
         )
         if self.personal_link:
             intro += (
-                '<p class="wb-help">Bookmark your personal link to come back later: '
-                f'<code class="wb-personal-link">{escape(self.personal_link)}</code></p>'
+                '<p class="wb-help">'
+                + escape(t._("Bookmark your personal link to come back later:"))
+                + f' <code class="wb-personal-link">{escape(self.personal_link)}</code></p>'
             )
         top: list[w.Widget] = [card(intro)]
         if readonly:
-            top.append(error_card(_state_message(info)))
+            top.append(error_card(state_message(info, t)))
         if previous:
-            top.append(card(_previous_round_html(delphi, info)))
+            top.append(card(previous_round_html(delphi, info, t)))
         self._refresh_results()
         return [*top, *(f.widget for f in forms), self.results]
 
@@ -397,38 +414,9 @@ class StakeholderApp:
         except WorkbenchError:
             return
         self.votes.show_results(res["votes"])
-        labels = {o["key"]: o["label"] for o in self.info.options}
-        crit = {c["key"]: c["label"] for c in self.info.criteria}
-        items = []
-        for key, stat in sorted(res["ratings"].items()):
-            option, criterion = key.split(":", 1)
-            items.append(
-                f"<li>{escape(labels.get(option, option))} – "
-                f"{escape(crit.get(criterion, criterion))}: "
-                f"median {stat['median']:g} of {self.info.scale} ({stat['n']} ratings)</li>"
-            )
-        if res["points"] and self.info.points:
-            weights = [
-                f"{escape(crit.get(key, key))} {stat['mean'] / self.info.points:.0%}"
-                for key, stat in sorted(res["points"].items(), key=lambda kv: -kv[1]["mean"])
-            ]
-            n = max(stat["n"] for stat in res["points"].values())
-            items.append(
-                f"<li>What matters most (average weights from {n} participant"
-                f"{'' if n == 1 else 's'}): {', '.join(weights)}</li>"
-            )
-        if res["approvals"]:
-            n = res["approvals"]["n"]
-            for key, count in res["approvals"]["counts"].items():
-                items.append(
-                    f"<li>{escape(labels.get(key, key))}: supported by {count} of {n}</li>"
-                )
-        if items:
-            self.results.value = (
-                '<div class="wb-card"><h3>The group so far</h3>'
-                '<p class="wb-muted">Shown for what you have answered yourself.</p>'
-                f"<ul>{''.join(items)}</ul></div>"
-            )
+        html = results_html(res, self.info, self.t)
+        if html:
+            self.results.value = html
 
 
 def _points_form(
@@ -470,60 +458,6 @@ def _restore_text(form: FeedbackForm, kind: str, payload: dict[str, Any]) -> Non
         form.target.value = payload.get("target", "general")
     elif kind == "proposal" and isinstance(form, ProposeStatement):
         form.text.value = str(payload.get("text", ""))
-
-
-def _change_notice(old: tuple[str, int], new: tuple[str, int]) -> str:
-    """An announcement of what the facilitator changed (a polite live region)."""
-    (old_state, old_round), (state, number) = old, new
-    if state == "closed":
-        text = "The facilitator has closed the workshop. Your answers are shown read-only."
-    elif state == "open" and old_state != "open":
-        text = "The workshop has started. You can join and answer now."
-    elif number != old_round:
-        text = (
-            f"Round {number} has started. The results of round {old_round} are shown below, "
-            "with the items the group is asked about again."
-        )
-    else:
-        return ""
-    return (
-        '<div class="wb-card wb-notice" role="status" aria-live="polite">'
-        f"<p><strong>{escape(text)}</strong></p></div>"
-    )
-
-
-def _previous_round_html(delphi: dict[str, Any], info: WorkshopInfo) -> str:
-    """The Delphi summary shown before re-rating: what changed, what is re-asked, and why."""
-    previous = delphi["previous"]
-    number = previous["round"]
-    items = previous.get("items", {})
-    reask = delphi["reask"]
-    settled = sum(1 for key, stat in items.items() if stat.get("consensus"))
-    asked = "all items" if reask is None else f"{len(reask)} item(s) without consensus"
-    labels = {o["key"]: o["label"] for o in info.options}
-    parts = [
-        f"<h2>Results of round {number}</h2>",
-        f"<p>{previous.get('participants', 0)} participants rated in round {number}. "
-        f"The group agreed on {settled} of {len(info.options) * len(info.criteria)} items; "
-        "this round asks again "
-        f"about {asked}. Each rating below shows the round-{number} median and the middle "
-        "half of the answers. Answers are anonymous.</p>",
-    ]
-    reasons = delphi["reasons"]
-    if reasons:
-        lines = "".join(
-            f"<li><strong>{escape(labels.get(r['about'], 'General'))}:</strong> "
-            f"{escape(r['text'])}</li>"
-            for r in reasons
-        )
-        parts.append(f'<h3>The group\'s reasons</h3><ul class="wb-reasons">{lines}</ul>')
-    return "".join(parts)
-
-
-def _state_message(info: WorkshopInfo) -> str:
-    if info.state == "closed":
-        return "This workshop is closed. Your answers are shown read-only."
-    return "This workshop has not started yet. Please wait for the facilitator to open it."
 
 
 __all__ = ["AccessDenied", "StakeholderApp"]

@@ -24,6 +24,8 @@ from jupyter_server.base.handlers import APIHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
 from workbench.exceptions import WorkbenchError
+from workbench.i18n import LANGUAGES, N_, Translator, error_text, negotiate, translator
+from workbench.i18n_page import localize_chunk
 from workbench.kernelpool import pool_kernel_ids, ready_pool_kernels
 from workbench.participation.tokens import hash_token
 from workbench.workspace import skeleton_root
@@ -44,48 +46,70 @@ def extensions_dir() -> Path:
 def page_templates() -> jinja2.Environment:
     """The gallery and message page templates (autoescaped)."""
     folder = extensions_dir() / "voila" / "templates" / TEMPLATE_NAME
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder), autoescape=True, extensions=["jinja2.ext.i18n"]
+    )
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def browser_language(handler: tornado.web.RequestHandler) -> Translator:
+    """The browser's language among all the workbench speaks (for pages of no workshop)."""
+    return translator(negotiate(handler.request.headers.get("Accept-Language"), LANGUAGES))
 
 
 def send_page(
-    handler: tornado.web.RequestHandler, server: AppServer, name: str, status: int, **ns: Any
+    handler: tornado.web.RequestHandler,
+    server: AppServer,
+    name: str,
+    status: int,
+    t: Translator,
+    **ns: Any,
 ) -> None:
-    """Finish ``handler`` with one of our pages (gallery, refusal) in the workbench look;
-    the page gets the HTTP status as ``status_code``."""
+    """Finish ``handler`` with one of our pages (gallery, refusal) in the workbench look,
+    in ``t``'s language; the page gets the HTTP status as ``status_code``."""
     css = f"{server.base_url}voila/templates/{TEMPLATE_NAME}/static/workbench.css"
     handler.set_status(status)
     handler.set_header("Content-Type", "text/html; charset=utf-8")
     handler.set_header("Cache-Control", "no-store")
-    page = server.pages.get_template(name).render(css_url=css, status_code=status, **ns)
+    handler.set_header("Content-Language", t.code)
+    # rendering is synchronous on the server's one thread: the catalog cannot change midway
+    server.pages.install_gettext_translations(t.catalog, newstyle=True)  # type: ignore[attr-defined]
+    page = server.pages.get_template(name).render(
+        css_url=css, status_code=status, lang=t.code, **ns
+    )
     handler.finish(page)
 
 
-NO_KERNEL_YET = "Many people are joining at once and no app is free yet."
+NO_KERNEL_YET = N_("Many people are joining at once and no app is free yet.")
 
 
-def busy(reason: str) -> dict[str, Any]:
-    """The "busy, retrying" page (503): the page asks again by itself."""
+def busy(reason: str, t: Translator) -> dict[str, Any]:
+    """The "busy, retrying" page (503): the page asks again by itself. ``reason`` is a
+    msgid (``N_``)."""
     return {
         "status": 503,
-        "title": "The workshop app is busy",
-        "message": f"{reason} This page tries again by itself in {BUSY_RETRY_S} seconds.",
-        "hint": "Nothing you answered is lost. Keep this page open.",
+        "title": t._("The workshop app is busy"),
+        "message": t._("{reason} This page tries again by itself in {seconds} seconds.").format(
+            reason=t._(reason), seconds=BUSY_RETRY_S
+        ),
+        "hint": t._("Nothing you answered is lost. Keep this page open."),
         "retry_s": BUSY_RETRY_S,
     }
 
 
-def refusal(exc: WorkbenchError) -> dict[str, Any]:
+def refusal(exc: WorkbenchError, t: Translator) -> dict[str, Any]:
     """The page for a page request the checks did not admit: a link that is not valid
     (403/404/409, says why), or a database that is busy or down (503, retries by itself;
     the link may well be valid)."""
     if exc.http_status == 503:
-        return busy("The workshop's database is busy or cannot be reached.")
+        return busy(N_("The workshop's database is busy or cannot be reached."), t)
     status = exc.http_status if exc.http_status in (403, 404, 409) else 403
     return {
         "status": status,
-        "title": "You cannot open this page",
-        "message": str(exc),
-        "hint": "Join links are personal. Ask the workshop facilitator for yours.",
+        "title": t._("You cannot open this page"),
+        "message": error_text(exc, t),
+        "hint": t._("Join links are personal. Ask the workshop facilitator for yours."),
     }
 
 
@@ -97,7 +121,7 @@ class GalleryHandler(tornado.web.RequestHandler):
 
     async def get(self) -> None:
         apps = await asyncio.get_running_loop().run_in_executor(None, self.server.gallery)
-        send_page(self, self.server, "gallery.html.j2", 200, apps=apps)
+        send_page(self, self.server, "gallery.html.j2", 200, browser_language(self), apps=apps)
 
 
 class HealthHandler(tornado.web.RequestHandler):
@@ -159,9 +183,14 @@ class GatedVoilaHandler(TornadoVoilaHandler):
         super().initialize(**kwargs)
 
     _capture: list[str] | None = None
+    #: the page's language: its template words are put into it as they are sent
+    _t: Translator | None = None
 
     def write(self, chunk: Any) -> None:
-        """Send a piece of the page (and keep it, for a reload of a personal link)."""
+        """Send a piece of the page in its language (and keep it, for a reload of a
+        personal link)."""
+        if self._t is not None and isinstance(chunk, str):
+            chunk = localize_chunk(chunk, self._t)
         if self._capture is not None and isinstance(chunk, str):
             self._capture.append(chunk)
         super().write(chunk)
@@ -170,31 +199,38 @@ class GatedVoilaHandler(TornadoVoilaHandler):
         query = {k: v[-1] for k, v in parse_qs(self.request.query).items()}
         loop = asyncio.get_running_loop()
         notebook = path or ""
+        accept = self.request.headers.get("Accept-Language")
         try:
-            workshop_id = await loop.run_in_executor(
-                None, self.server.check_request, notebook, query
+            workshop_id, language = await loop.run_in_executor(
+                None, self.server.check_request, notebook, query, accept
             )
         except WorkbenchError as exc:
             if exc.http_status == 503:
                 self.log.warning("page request: the database is unavailable: %s", exc)
-            send_page(self, self.server, "message.html.j2", **refusal(exc))
+            t = browser_language(self)
+            send_page(self, self.server, "message.html.j2", t=t, **refusal(exc, t))
             return
+        t = translator(language)
         token_key = hash_token(query["token"]) if "token" in query else None
         if token_key is not None:
-            page = self.server.reattach(token_key, notebook)
+            page = self.server.reattach(token_key, notebook, language)
             if page is not None:  # a reload: the same page, on the kernel it had
                 self.set_header("Content-Type", "text/html")
                 self.set_header("Cache-Control", "no-cache, no-store, must-revalidate")
+                self.set_header("Content-Language", language)
                 self.finish(page.html)
                 return
         if not await self.server.warm_kernel(notebook):
-            send_page(self, self.server, "message.html.j2", **busy(NO_KERNEL_YET))
+            send_page(self, self.server, "message.html.j2", t=t, **busy(NO_KERNEL_YET, t))
             return
         self.server.admitted(workshop_id, notebook)
         self._capture = [] if token_key is not None else None
+        self._t = t
+        self.set_header("Content-Language", language)
         await super().get(path)
         if self._capture is not None:
-            page = self.server.reloads.keep(token_key or "", notebook, "".join(self._capture))
+            html = "".join(self._capture)
+            page = self.server.reloads.keep(token_key or "", notebook, html, language)
             if page is not None:
                 self.server.watch_restarts(page.kernel_id)
             self._capture = None

@@ -11,6 +11,9 @@ import os
 from html import escape
 from typing import Any
 
+from workbench.i18n import ENGLISH, N_, Translator
+from workbench.terms import context_word, programme, run_text, target_group
+
 __all__ = [
     "attribution_html",
     "diagnosis_html",
@@ -21,16 +24,13 @@ __all__ = [
     "tuned_html",
 ]
 
-_PROGRAMMES = {
-    "training": "Training",
-    "job_search_assistance": "Job search assistance",
-    "mobility_support": "Mobility support",
-}
 _IMAGES = {
-    "unemployment": "Unemployment rate over time: the region, its country and the EU-27",
-    "beveridge": "Beveridge curve: job vacancy rate against unemployment rate, by year",
-    "transitions": "From surplus to shortage occupations, by skill similarity (synthetic counts)",
-    "tightness": "Vacancies per jobseeker by occupation group and region (synthetic)",
+    "unemployment": N_("Unemployment rate over time: the region, its country and the EU-27"),
+    "beveridge": N_("Beveridge curve: job vacancy rate against unemployment rate, by year"),
+    "transitions": N_(
+        "From surplus to shortage occupations, by skill similarity (synthetic counts)"
+    ),
+    "tightness": N_("Vacancies per jobseeker by occupation group and region (synthetic)"),
 }
 
 
@@ -41,15 +41,19 @@ def image_html(publication_id: int, template: str, name: str, alt: str) -> str:
     return f'<img src="{escape(src)}" alt="{escape(alt)}" loading="lazy" style="max-width:100%">'
 
 
-def _programme(key: str) -> str:
-    return _PROGRAMMES.get(key, key.replace("_", " "))
-
-
-def _pct(entry: dict[str, Any] | None) -> str:
+def _pct(entry: dict[str, Any] | None, t: Translator) -> str:
     if not entry or entry.get("value") is None:
-        return "not published"
+        return escape(t._("not published"))
     flag = f" ({escape(str(entry['flags']))})" if entry.get("flags") else ""
-    return f"{float(entry['value']):.1f}%{flag}"
+    return f"{t.points(float(entry['value']), 1)}{flag}"
+
+
+def _label(option: dict[str, Any], t: Translator) -> str:
+    """A programme's name: the run's own (English) label, or its translation."""
+    if t.code == "en":
+        return escape(str(option["label"]))
+    key = str(option.get("programme_type") or option.get("option") or "")
+    return escape(programme(key, t, fallback=str(option["label"])))
 
 
 def synthetic_parts(artefacts: dict[str, Any]) -> list[str]:
@@ -62,7 +66,7 @@ def synthetic_parts(artefacts: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(parts))
 
 
-def attribution_html(artefacts: dict[str, Any]) -> str:
+def attribution_html(artefacts: dict[str, Any], t: Translator = ENGLISH) -> str:
     """The attribution lines the data licences ask for ("" when none)."""
     lines: list[str] = []
     for entry in artefacts.values():
@@ -71,105 +75,164 @@ def attribution_html(artefacts: dict[str, Any]) -> str:
                 lines.extend(str(a) for a in doc.get("attribution") or [])
     if not lines:
         return ""
-    items = "".join(f"<li>{escape(a)}</li>" for a in dict.fromkeys(lines))
-    return f'<footer class="wb-muted wb-attribution"><h2>Data sources</h2><ul>{items}</ul></footer>'
+    items = "".join(f"<li>{run_text(a, t)}</li>" for a in dict.fromkeys(lines))
+    return (
+        f'<footer class="wb-muted wb-attribution"><h2>{escape(t._("Data sources"))}</h2>'
+        f"<ul>{items}</ul></footer>"
+    )
 
 
-def diagnosis_html(publication_id: int, d: dict[str, Any], images: dict[str, str]) -> str:
+def diagnosis_html(
+    publication_id: int, d: dict[str, Any], images: dict[str, str], t: Translator = ENGLISH
+) -> str:
     """The diagnosis section: figures, context, shortages, transitions and policy links."""
     region = d["region"]
     latest = d.get("latest", {})
     ctx = d.get("context", {})
+    heading = escape(t._("1. The region: {name} ({code})")).format(
+        name=escape(str(region["name"])), code=escape(str(region["code"]))
+    )
+    eu = escape(t._("EU-27 {value}"))
     html = [
-        f"<h2>1. The region: {escape(str(region['name']))} ({escape(str(region['code']))})</h2>",
-        '<p class="wb-muted">Real data: Eurostat and ESCO. Occupation counts: SYNTHETIC.</p>',
+        f"<h2>{heading}</h2>",
+        '<p class="wb-muted">'
+        + escape(t._("Real data: Eurostat and ESCO. Occupation counts: SYNTHETIC."))
+        + "</p>",
         "<ul>",
-        f"<li>Unemployment rate: <strong>{_pct(latest.get('unemployment_rate'))}</strong> "
-        f"(EU-27 {_pct(latest.get('eu_unemployment_rate'))})</li>",
-        f"<li>Young people 15-29: <strong>{_pct(latest.get('youth_unemployment_rate'))}</strong>"
-        f" (EU-27 {_pct(latest.get('eu_youth_unemployment_rate'))})</li>",
-        f"<li>Long-term unemployed (12+ months): "
-        f"<strong>{_pct(latest.get('long_term_share'))}</strong> of the unemployed "
-        f"(EU-27 {_pct(latest.get('eu_long_term_share'))})</li>",
-        f"<li>Context: <strong>{escape(str(ctx.get('unemployment', '?')))} unemployment</strong>,"
-        f" <strong>{escape(str(ctx.get('skill_level', '?')))}-skilled jobs</strong>, labour "
-        f"market in <strong>{escape(str(ctx.get('cycle_phase', '?')))}</strong></li>",
+        "<li>"
+        + escape(t._("Unemployment rate: {value} ({eu})")).format(
+            value=f"<strong>{_pct(latest.get('unemployment_rate'), t)}</strong>",
+            eu=eu.format(value=_pct(latest.get("eu_unemployment_rate"), t)),
+        )
+        + "</li>",
+        "<li>"
+        + escape(t._("Young people 15-29: {value} ({eu})")).format(
+            value=f"<strong>{_pct(latest.get('youth_unemployment_rate'), t)}</strong>",
+            eu=eu.format(value=_pct(latest.get("eu_youth_unemployment_rate"), t)),
+        )
+        + "</li>",
+        "<li>"
+        + escape(t._("Long-term unemployed (12+ months): {value} of the unemployed ({eu})")).format(
+            value=f"<strong>{_pct(latest.get('long_term_share'), t)}</strong>",
+            eu=eu.format(value=_pct(latest.get("eu_long_term_share"), t)),
+        )
+        + "</li>",
+        "<li>"
+        + escape(
+            t._(
+                "Context: {unemployment} unemployment, {skill}-skilled jobs, "
+                "labour market in {phase}"
+            )
+        ).format(
+            unemployment=f"<strong>{escape(context_word(ctx.get('unemployment'), t))}</strong>",
+            skill=f"<strong>{escape(context_word(ctx.get('skill_level'), t))}</strong>",
+            phase=f"<strong>{escape(context_word(ctx.get('cycle_phase'), t))}</strong>",
+        )
+        + "</li>",
         "</ul>",
     ]
     for name in ("unemployment", "beveridge"):
         if name in images:
-            html.append(image_html(publication_id, "diagnosis", name, _IMAGES[name]))
+            html.append(image_html(publication_id, "diagnosis", name, t._(_IMAGES[name])))
     moves = d.get("transitions") or []
     if moves:
         rows = "".join(
-            f"<tr><td>{escape(str(m['from']))}</td><td>{escape(str(m['to']))}</td>"
-            f'<td class="wb-num">{float(m["similarity"]):.2f}</td>'
-            f"<td>{escape('; '.join(m.get('skills_to_learn', [])[:4])) or '–'}</td></tr>"
+            f"<tr><td>{run_text(m['from'], t)}</td><td>{run_text(m['to'], t)}</td>"
+            f'<td class="wb-num">{t.number(float(m["similarity"]), 2)}</td>'
+            f"<td>{run_text('; '.join(m.get('skills_to_learn', [])[:4]) or '–', t)}</td></tr>"
             for m in moves
             if m.get("rank") == 1
         )
         html += [
-            "<h3>Who could fill the jobs employers cannot fill?</h3>",
-            '<p class="wb-synthetic" role="note">Surplus and shortage occupations come from a '
-            "SYNTHETIC jobseekers table; the skills are real ESCO skills.</p>",
-            '<table class="wb-table"><caption>From surplus to shortage occupations</caption>'
-            '<thead><tr><th scope="col">From</th><th scope="col">To</th>'
-            '<th scope="col">Skill similarity</th><th scope="col">Skills to learn</th></tr>'
+            f"<h3>{escape(t._('Who could fill the jobs employers cannot fill?'))}</h3>",
+            '<p class="wb-synthetic" role="note">'
+            + escape(
+                t._(
+                    "Surplus and shortage occupations come from a SYNTHETIC jobseekers "
+                    "table; the skills are real ESCO skills."
+                )
+            )
+            + "</p>",
+            f'<table class="wb-table"><caption>'
+            f"{escape(t._('From surplus to shortage occupations'))}</caption><thead><tr>"
+            f'<th scope="col">{escape(t._("From"))}</th>'
+            f'<th scope="col">{escape(t._("To"))}</th>'
+            f'<th scope="col">{escape(t._("Skill similarity"))}</th>'
+            f'<th scope="col">{escape(t._("Skills to learn"))}</th></tr>'
             f"</thead><tbody>{rows}</tbody></table>",
         ]
         if "transitions" in images:
             html.append(
-                image_html(publication_id, "diagnosis", "transitions", _IMAGES["transitions"])
+                image_html(publication_id, "diagnosis", "transitions", t._(_IMAGES["transitions"]))
             )
     links = d.get("policy_links") or []
     if links:
         items = "".join(
-            f"<li><strong>{escape(_programme(str(link['programme_type'])))}</strong>: "
-            f"{escape(str(link['reason']))}</li>"
+            f"<li><strong>{escape(programme(str(link['programme_type']), t))}</strong>: "
+            f"{run_text(link['reason'], t)}</li>"
             for link in links
         )
-        html.append(f"<h3>What the data point to</h3><ul>{items}</ul>")
+        html.append(f"<h3>{escape(t._('What the data point to'))}</h3><ul>{items}</ul>")
     return "".join(html)
 
 
-def _share(value: Any) -> str:
-    return "–" if value is None else f"{float(value):.0%}"
+def _share(value: Any, t: Translator) -> str:
+    return "–" if value is None else t.percent(float(value))
 
 
-def policy_mix_html(publication_id: int, doc: dict[str, Any], images: dict[str, str]) -> str:
+def policy_mix_html(
+    publication_id: int, doc: dict[str, Any], images: dict[str, str], t: Translator = ENGLISH
+) -> str:
     """The policy-mix section: the ranking with intervals, evidence counts and reasons."""
     rec = doc["recommendation"]
     model = doc.get("model", {})
     groups = rec.get("target_groups") or list(rec.get("by_group", {}))
     tuning = doc.get("tuning")
     html = [
-        "<h2>2. What works here: the evidence-based policy mix</h2>",
-        tuned_html(publication_id, tuning, images) if tuning else "",
-        '<p class="wb-muted">Chance that a published estimate in a comparable situation is '
-        "significantly positive, with its 95% interval, from the approved effectiveness model "
-        f"(almp_effectiveness {escape(str(model.get('version', '?')))}). Real published "
-        "evidence; each reason names the estimates it rests on.</p>",
+        f"<h2>{escape(t._('2. What works here: the evidence-based policy mix'))}</h2>",
+        tuned_html(publication_id, tuning, images, t) if tuning else "",
+        '<p class="wb-muted">'
+        + escape(
+            t._(
+                "Chance that a published estimate in a comparable situation is significantly "
+                "positive, with its 95% interval, from the approved effectiveness model "
+                "(almp_effectiveness {version}). Real published evidence; each reason names "
+                "the estimates it rests on."
+            ).format(version=model.get("version", "?"))
+        )
+        + "</p>",
     ]
+    insufficient = escape(t._("insufficient evidence"))
+    why = escape(t._("Why"))
     for group in groups:
         rows = "".join(
-            f"<tr><td>{int(o['rank'])}</td><td>{escape(str(o['label']))}</td>"
+            f"<tr><td>{int(o['rank'])}</td><td>{_label(o, t)}</td>"
             + (
-                f'<td class="wb-num">{_share(o["p_positive"])} '
-                f"[{_share(o['p_positive_low'])}–{_share(o['p_positive_high'])}]</td>"
+                f'<td class="wb-num">{_share(o["p_positive"], t)} '
+                f"[{_share(o['p_positive_low'], t)}–{_share(o['p_positive_high'], t)}]</td>"
                 if o.get("p_positive") is not None
-                else "<td>insufficient evidence</td>"
+                else f"<td>{insufficient}</td>"
             )
             + f'<td class="wb-num">{int(o["votes"])} / {int(o["studies"])}</td>'
-            f"<td><details><summary>Why</summary>{escape(str(o['reason']))}</details></td></tr>"
+            f"<td><details><summary>{why}</summary>{run_text(o['reason'], t)}</details></td></tr>"
             for o in rec["by_group"][group]
         )
+        group_name = (
+            group.replace("_", " ").capitalize() if t.code == "en" else target_group(group, t)
+        )
+        caption = t._("{group}: {horizon} run, {unemployment} unemployment").format(
+            group=group_name,
+            horizon=context_word(rec.get("horizon", ""), t),
+            unemployment=context_word(rec.get("context", {}).get("unemployment", "?"), t),
+        )
         html.append(
-            f'<table class="wb-table"><caption>{escape(group.replace("_", " ").capitalize())}: '
-            f"{escape(str(rec.get('horizon', '')))} run, "
-            f"{escape(str(rec.get('context', {}).get('unemployment', '?')))} unemployment"
-            '</caption><thead><tr><th scope="col">Rank</th><th scope="col">Programme</th>'
-            '<th scope="col">Significantly positive</th><th scope="col">Estimates / studies</th>'
-            f'<th scope="col">Evidence</th></tr></thead><tbody>{rows}</tbody></table>'
+            f'<table class="wb-table"><caption>{escape(caption)}</caption><thead><tr>'
+            f'<th scope="col">{escape(t._("Rank"))}</th>'
+            f'<th scope="col">{escape(t._("Programme"))}</th>'
+            f'<th scope="col">{escape(t._("Significantly positive"))}</th>'
+            f'<th scope="col">{escape(t._("Estimates / studies"))}</th>'
+            f'<th scope="col">{escape(t._("Evidence"))}</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table>"
         )
     if "ranking" in images:
         html.append(
@@ -177,43 +240,65 @@ def policy_mix_html(publication_id: int, doc: dict[str, Any], images: dict[str, 
                 publication_id,
                 "policy_mix",
                 "ranking",
-                "Programme types ranked by the chance of a significantly positive effect, "
-                "with 95% intervals",
+                t._(
+                    "Programme types ranked by the chance of a significantly positive effect, "
+                    "with 95% intervals"
+                ),
             )
         )
-    notes = "".join(f"<li>{escape(str(n))}</li>" for n in rec.get("notes", []))
+    notes = "".join(f"<li>{run_text(n, t)}</li>" for n in rec.get("notes", []))
     if notes:
         html.append(f'<ul class="wb-muted">{notes}</ul>')
     return "".join(html)
 
 
-def tuned_html(publication_id: int, tuning: dict[str, Any], images: dict[str, str]) -> str:
+def tuned_html(
+    publication_id: int, tuning: dict[str, Any], images: dict[str, str], t: Translator = ENGLISH
+) -> str:
     """The accepted tuned proposal: its ranking with rank probabilities, what changed since
     the last round and how it would move under other choices."""
+    insufficient = escape(t._("insufficient evidence"))
     rows = "".join(
-        f"<tr><td>{int(r['rank'])}</td><td>{escape(str(r['label']))}</td>"
-        f'<td class="wb-num">{_share(r["p_first"])}</td>'
-        f"<td>{'insufficient evidence' if r.get('insufficient_evidence') else ''}</td></tr>"
+        f"<tr><td>{int(r['rank'])}</td><td>{_label(r, t)}</td>"
+        f'<td class="wb-num">{_share(r["p_first"], t)}</td>'
+        f"<td>{insufficient if r.get('insufficient_evidence') else ''}</td></tr>"
         for r in tuning["ranking"]
     )
     weights = ", ".join(
-        f"{escape(c.replace('_', ' '))} {float(w):.2f}" for c, w in tuning["weights"].items()
+        f"{escape(c.replace('_', ' '))} {t.number(float(w), 2)}"
+        for c, w in tuning["weights"].items()
     )
     changes = tuning.get("changes", {})
-    lines = "".join(f"<li>{escape(str(x))}</li>" for x in changes.get("lines", []))
-    sensitivity = "".join(f"<li>{escape(str(x))}</li>" for x in tuning.get("sensitivity", []))
+    lines = "".join(f"<li>{run_text(x, t)}</li>" for x in changes.get("lines", []))
+    sensitivity = "".join(f"<li>{run_text(x, t)}</li>" for x in tuning.get("sensitivity", []))
+    about = t._(
+        "Version {version}, accepted by the facilitator. Your priorities (the 100 points) "
+        "weight the criteria, your ratings score the programmes and the evidence below is "
+        "one more criterion ({method}; stakeholder groups counted {rule}). Weights: {weights}."
+    )
     html = [
         '<section class="wb-tuned" aria-labelledby="wb-tuned-h">',
-        f'<h3 id="wb-tuned-h">The proposal after workshop round {int(tuning["round"])}</h3>',
-        f'<p class="wb-muted">Version {escape(str(tuning["short"]))}, accepted by the '
-        "facilitator. Your priorities (the 100 points) weight the criteria, your ratings score "
-        "the programmes and the evidence below is one more criterion "
-        f"({escape(str(tuning['method']))}; stakeholder groups counted "
-        f"{escape(str(tuning['group_rule']))}). Weights: {weights}.</p>",
-        '<table class="wb-table"><caption>Tuned ranking, and how sure it is</caption><thead>'
-        '<tr><th scope="col">Rank</th><th scope="col">Programme</th>'
-        f'<th scope="col">First in (share of {int(tuning["n_draws"])} draws)</th>'
-        f'<th scope="col">Evidence</th></tr></thead><tbody>{rows}</tbody></table>',
+        '<h3 id="wb-tuned-h">'
+        + escape(t._("The proposal after workshop round {number}").format(number=tuning["round"]))
+        + "</h3>",
+        '<p class="wb-muted">'
+        + escape(about).format(
+            version=escape(str(tuning["short"])),
+            method=escape(str(tuning["method"])),
+            rule=escape(str(tuning["group_rule"])),
+            weights=weights,
+        )
+        + "</p>",
+        '<table class="wb-table"><caption>'
+        + escape(t._("Tuned ranking, and how sure it is"))
+        + "</caption><thead><tr>"
+        + f'<th scope="col">{escape(t._("Rank"))}</th>'
+        + f'<th scope="col">{escape(t._("Programme"))}</th>'
+        + '<th scope="col">'
+        + escape(t._("First in (share of {n} draws)").format(n=int(tuning["n_draws"])))
+        + "</th>"
+        + f'<th scope="col">{escape(t._("Evidence"))}</th></tr></thead>'
+        + f"<tbody>{rows}</tbody></table>",
     ]
     if "tuned_ranking" in images:
         html.append(
@@ -221,38 +306,56 @@ def tuned_html(publication_id: int, tuning: dict[str, Any], images: dict[str, st
                 publication_id,
                 "policy_mix",
                 "tuned_ranking",
-                "Each programme's chance of each rank over the resampled answers",
+                t._("Each programme's chance of each rank over the resampled answers"),
             )
         )
     html.append(
-        '<details class="wb-changes" open><summary>What changed since the last round'
-        f"</summary><p>Compared with {escape(str(changes.get('against', '')))}:</p>"
-        f"<ul>{lines}</ul></details>"
+        '<details class="wb-changes" open><summary>'
+        + escape(t._("What changed since the last round"))
+        + "</summary><p>"
+        + escape(t._("Compared with {reference}:")).format(
+            reference=run_text(changes.get("against", ""), t)
+        )
+        + f"</p><ul>{lines}</ul></details>"
     )
     if sensitivity:
         html.append(
-            "<details><summary>Would it change under other choices?</summary>"
-            f"<ul>{sensitivity}</ul></details>"
+            "<details><summary>"
+            + escape(t._("Would it change under other choices?"))
+            + f"</summary><ul>{sensitivity}</ul></details>"
         )
     html.append("</section>")
     return "".join(html)
 
 
-def evidence_html(publication_id: int, doc: dict[str, Any], images: dict[str, str]) -> str:
+def evidence_html(
+    publication_id: int, doc: dict[str, Any], images: dict[str, str], t: Translator = ENGLISH
+) -> str:
     """The evidence section: the forest plot and the vote shares, with the model's version."""
     model = doc.get("model", {})
+    rows = int(doc.get("counts", {}).get("rows_estimate", 0))
     html = [
-        "<h2>3. The published evidence behind it</h2>",
-        f'<p class="wb-muted">almp_effectiveness {escape(str(model.get("version", "?")))}, '
-        f"approved by {escape(str(model.get('approved_by', '?')))}; "
-        f"{int(doc.get('counts', {}).get('rows_estimate', 0))} published estimates.</p>",
+        f"<h2>{escape(t._('3. The published evidence behind it'))}</h2>",
+        '<p class="wb-muted">'
+        + escape(
+            t.ngettext(
+                "almp_effectiveness {version}, approved by {expert}; {n} published estimate.",
+                "almp_effectiveness {version}, approved by {expert}; {n} published estimates.",
+                rows,
+            ).format(
+                version=model.get("version", "?"), expert=model.get("approved_by", "?"), n=rows
+            )
+        )
+        + "</p>",
     ]
     alts = {
-        "votes": "Share of significantly positive, insignificant and negative estimates by "
-        "programme type and horizon",
-        "forest": "Forest plot of comparable published effect sizes with 95% intervals",
+        "votes": N_(
+            "Share of significantly positive, insignificant and negative estimates by "
+            "programme type and horizon"
+        ),
+        "forest": N_("Forest plot of comparable published effect sizes with 95% intervals"),
     }
     for name, alt in alts.items():
         if name in images:
-            html.append(image_html(publication_id, "evidence", name, alt))
+            html.append(image_html(publication_id, "evidence", name, t._(alt)))
     return "".join(html)

@@ -66,6 +66,7 @@ from workbench.kernelpool import (
     started,
     starts_allowed,
 )
+from workbench.participation.languages import page_language
 from workbench.participation.workshops import INVALID_LINK, WorkshopService
 from workbench.publish import artefact_dirs, published_apps
 from workbench.reattach import ReloadCache
@@ -103,14 +104,23 @@ class AppServer(Voila):
         self._voila_fill: Any = None
 
     # -- request checks (run in a thread: they query the database) ----------------------
-    def check_request(self, path: str, query: dict[str, str]) -> int:
-        """Return the workshop id a page request may open, or raise AccessDenied."""
+    def check_request(
+        self, path: str, query: dict[str, str], accept_language: str | None = None
+    ) -> tuple[int, str]:
+        """The workshop a page request may open and the page's language; or AccessDenied."""
         wid, app_path = self.workshops.app_for_link(
             query.get("workshop", ""), token=query.get("token"), code=query.get("code")
         )
         if app_path != path:
-            raise AccessDenied(INVALID_LINK)
-        return wid
+            raise AccessDenied.say(INVALID_LINK)
+        language = page_language(
+            self.workshops,
+            wid,
+            token=query.get("token"),
+            requested=query.get("lang"),
+            accept_language=accept_language,
+        )
+        return wid, language
 
     def artefact_image(self, publication_id: int, template: str, name: str) -> Path | None:
         """A PNG artefact of a published run (folders cached: publications never change)."""
@@ -191,10 +201,10 @@ class AppServer(Voila):
         with contextlib.suppress(KeyError):
             self.kernel_manager.get_kernel(kernel_id).add_restart_callback(restarted, "restart")
 
-    def reattach(self, token_key: str, notebook: str) -> Any:
+    def reattach(self, token_key: str, notebook: str, language: str = "en") -> Any:
         """The page a reload of a personal link gets back, or None (see :mod:`reattach`)."""
         alive = set(self.kernel_manager.list_kernel_ids())
-        page = self.reloads.reattach(token_key, notebook, alive)
+        page = self.reloads.reattach(token_key, notebook, alive, language)
         if page is not None:
             self.reattached += 1
         return page
@@ -394,6 +404,8 @@ def voila_argv(settings: Settings) -> list[str]:
         f"--VoilaConfiguration.default_pool_size={settings.pool_size}",
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.file_allowlist=[]",
+        # the page's kernel picks the language the browser asks for (workbench.i18n)
+        '--VoilaConfiguration.http_header_envs=["Accept-Language"]',
         # Refill after a burst, not during it (a refill competes with arriving pages).
         "--VoilaKernelManager.fill_delay=15",
         f"--MappingKernelManager.cull_idle_timeout={settings.cull_idle_timeout}",

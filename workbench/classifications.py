@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from workbench.i18n import N_
+
 #: EU member states (Eurostat codes) and the EEA EFTA states.
 EU_COUNTRIES: dict[str, str] = {
     "AT": "Austria",
@@ -85,14 +87,14 @@ TARGET_GROUPS: dict[str, str] = {
 
 #: Stakeholder groups of a regional co-design workshop.
 STAKEHOLDER_GROUPS: dict[str, str] = {
-    "employment_service": "Public employment service",
-    "employers": "Employers and business associations",
-    "unions": "Trade unions",
-    "training_providers": "Education and training providers",
-    "ngos": "NGOs and civil society",
-    "municipalities": "Municipalities and regional government",
-    "researchers": "Researchers",
-    "other": "Other",
+    "employment_service": N_("Public employment service"),
+    "employers": N_("Employers and business associations"),
+    "unions": N_("Trade unions"),
+    "training_providers": N_("Education and training providers"),
+    "ngos": N_("NGOs and civil society"),
+    "municipalities": N_("Municipalities and regional government"),
+    "researchers": N_("Researchers"),
+    "other": N_("Other"),
 }
 
 

@@ -34,6 +34,8 @@ class Page:
     kernel_id: str
     notebook: str
     html: str
+    #: the page's language (a reload in another language gets a new page)
+    language: str = "en"
     #: monotonic time until which a closed page's kernel is kept (None: page open)
     release_at: float | None = None
 
@@ -45,19 +47,22 @@ class ReloadCache:
     grace_s: float
     pages: dict[str, Page] = field(default_factory=dict)
 
-    def keep(self, token_key: str, notebook: str, html: str) -> Page | None:
+    def keep(self, token_key: str, notebook: str, html: str, language: str = "en") -> Page | None:
         """Remember the page served for a token; None if the HTML names no kernel."""
         kernel_id = kernel_id_of(html)
         if kernel_id is None or self.grace_s <= 0:
             return None
-        page = Page(kernel_id=kernel_id, notebook=notebook, html=html)
+        page = Page(kernel_id=kernel_id, notebook=notebook, html=html, language=language)
         self.pages[token_key] = page
         return page
 
-    def reattach(self, token_key: str, notebook: str, alive: set[str]) -> Page | None:
-        """The page to send again for a reload, if its kernel still runs."""
+    def reattach(
+        self, token_key: str, notebook: str, alive: set[str], language: str = "en"
+    ) -> Page | None:
+        """The page to send again for a reload, if its kernel still runs (and the reload
+        asks for the same language: a switch of language builds a new page)."""
         page = self.pages.get(token_key)
-        if page is None or page.notebook != notebook:
+        if page is None or page.notebook != notebook or page.language != language:
             return None
         if page.kernel_id not in alive:
             del self.pages[token_key]

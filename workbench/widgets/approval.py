@@ -6,6 +6,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from workbench.i18n import N_
 from workbench.widgets.base import FeedbackForm
 
 
@@ -13,8 +14,8 @@ class ApprovalForm(FeedbackForm):
     """A checkbox per option."""
 
     kind = "approval"
-    title = "Which options could you support?"
-    help = "Tick every option you could accept in your region."
+    title = N_("Which options could you support?")
+    help = N_("Tick every option you could accept in your region.")
 
     def __init__(
         self,
@@ -33,7 +34,7 @@ class ApprovalForm(FeedbackForm):
         for option in self.options:
             self.boxes[option["key"]] = w.Checkbox(
                 value=bool(self.initial.get(f"approval:{option['key']}", False)),
-                description=option["label"],
+                description=self.label(option),
                 indent=False,
             )
         return w.VBox(list(self.boxes.values()))
@@ -49,8 +50,8 @@ class RankingForm(FeedbackForm):
     """Order the options with 'move up' / 'move down' buttons (keyboard friendly)."""
 
     kind = "ranking"
-    title = "Rank the options"
-    help = "Put the option you would fund first at the top."
+    title = N_("Rank the options")
+    help = N_("Put the option you would fund first at the top.")
 
     def __init__(
         self,
@@ -60,18 +61,18 @@ class RankingForm(FeedbackForm):
         initial: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        self.labels = {o["key"]: o["label"] for o in options}
+        self.options = options
+        keys = [o["key"] for o in options]
         saved = (initial or {}).get("ranking")
         self.order: list[str] = (
-            list(saved)
-            if isinstance(saved, list) and sorted(saved) == sorted(self.labels)
-            else list(self.labels)
+            list(saved) if isinstance(saved, list) and sorted(saved) == sorted(keys) else keys
         )
         self.rows = w.VBox()
         self._buttons: list[w.Button] = []
         super().__init__(send, **kwargs)
 
     def build(self) -> w.Widget:
+        self.labels = {o["key"]: self.label(o) for o in self.options}
         self._labels: list[w.Label] = []
         rows = []
         for index in range(len(self.order)):
@@ -96,7 +97,8 @@ class RankingForm(FeedbackForm):
             label = self.labels[key]
             self._labels[index].value = f"{index + 1}. {label}"
             up, down = self._buttons[2 * index], self._buttons[2 * index + 1]
-            up.tooltip, down.tooltip = f"Move {label} up", f"Move {label} down"
+            up.tooltip = self.t._("Move {option} up").format(option=label)
+            down.tooltip = self.t._("Move {option} down").format(option=label)
             up.disabled = readonly or index == 0
             down.disabled = readonly or index == last
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from workbench.i18n import N_
 from workbench.participation.feedback import MAX_COMMENT_CHARS
 from workbench.widgets.base import FeedbackForm
 
@@ -14,10 +15,7 @@ class CommentForm(FeedbackForm):
     """One current comment per target; saving again replaces it."""
 
     kind = "comment"
-    title = "Your comments"
-    help = (
-        f"Up to {MAX_COMMENT_CHARS} characters. Saving again replaces your comment on that topic."
-    )
+    title = N_("Your comments")
 
     def __init__(
         self,
@@ -31,14 +29,20 @@ class CommentForm(FeedbackForm):
         self.initial = initial or {}
         super().__init__(send, **kwargs)
 
+    def help_text(self) -> str:
+        return self.t._(
+            "Up to {limit} characters. Saving again replaces your comment on that topic."
+        ).format(limit=MAX_COMMENT_CHARS)
+
     def build(self) -> w.Widget:
-        choices = [("The proposal as a whole", "general")] + [
-            (o["label"], o["key"]) for o in self.options
+        t = self.t
+        choices = [(t._("The proposal as a whole"), "general")] + [
+            (self.label(o), o["key"]) for o in self.options
         ]
-        self.target = w.Dropdown(options=choices, value="general", description="About")
+        self.target = w.Dropdown(options=choices, value="general", description=t._("About"))
         self.text = w.Textarea(
             value=str(self.initial.get("comment:general", "")),
-            placeholder="What should the region keep, change or add?",
+            placeholder=t._("What should the region keep, change or add?"),
             layout=w.Layout(width="100%", height="8em"),
         )
         self.counter = w.HTML()
@@ -61,10 +65,12 @@ class CommentForm(FeedbackForm):
     def payload(self) -> dict[str, Any]:
         text = self.text.value.strip()
         if not text:
-            raise ValueError("write a comment first")
+            raise ValueError(self.t._("write a comment first"))
         if len(text) > MAX_COMMENT_CHARS:
             raise ValueError(
-                f"the comment is {len(text)} characters; the limit is {MAX_COMMENT_CHARS}"
+                self.t._("the comment is {n} characters; the limit is {limit}").format(
+                    n=len(text), limit=MAX_COMMENT_CHARS
+                )
             )
         self.initial[f"comment:{self.target.value}"] = text
         return {"target": self.target.value, "text": text}

@@ -16,7 +16,8 @@ app builds any widget):
 
 and in both refusal cases the kernel sends its current value back, so the page shows
 what would be saved, and the form that owns the input says why on its status line
-(:func:`report_to`). Nothing here touches the database: the feedback service still
+(:func:`report_to`), in that status line's language (its ``t``). Nothing here touches
+the database: the feedback service still
 validates every submission.
 """
 
@@ -32,6 +33,8 @@ from typing import Any
 import ipywidgets as w
 from ipywidgets.widgets.widget import _put_buffers
 
+from workbench.i18n import ENGLISH, N_
+
 log = logging.getLogger("workbench.widgets")
 
 #: Longest text a page may put into any input (the forms' own limits are far lower and
@@ -43,6 +46,9 @@ MESSAGE_BURST = 300.0
 #: The only traits a page sets (inputs' value or index, a tab's selection); a page that
 #: tries to set others (labels, options, descriptions, children, disabled) changes nothing.
 PAGE_KEYS = frozenset({"value", "index", "selected_index"})
+#: What the owning form says (translated on its status line's language).
+REFUSED = N_("Not changed: the page sent a value this form does not accept.")
+TOO_LONG = N_("Not changed: that text has {length} characters; an answer can have at most {limit}.")
 
 _sinks: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
 _lock = threading.Lock()
@@ -83,10 +89,13 @@ def report_to(widgets: Iterable[w.Widget], status: Any) -> None:
             _sinks[widget.model_id] = status
 
 
-def _tell(widget: w.Widget, text: str) -> None:
+def _tell(widget: w.Widget, msgid: str, **numbers: int) -> None:
+    """Say ``msgid`` (``N_``-marked, with whole ``numbers``) on the widget's status line."""
     sink = _sinks.get(widget.model_id or "")
     if sink is not None:
-        sink.show(text=text, status="refused")
+        t = getattr(sink, "t", ENGLISH)
+        fields = {name: t.number(value, 0) for name, value in numbers.items()}
+        sink.show(text=t._(msgid).format(**fields), status="refused")
 
 
 def _resync(widget: w.Widget, state: Any) -> None:
@@ -116,16 +125,12 @@ def _guarded(original: Callable[[w.Widget, dict[str, Any]], None]) -> Any:
             return
         if not set(state) <= PAGE_KEYS:
             _resync(self, state)
-            _tell(self, "Not changed: the page sent a value this form does not accept.")
+            _tell(self, REFUSED)
             return
         longest = max((len(v) for v in state.values() if isinstance(v, str)), default=0)
         if longest > MAX_INPUT_CHARS:
             _resync(self, state)
-            _tell(
-                self,
-                f"Not changed: that text has {longest:,} characters; an answer can have "
-                f"at most {MAX_INPUT_CHARS:,}.",
-            )
+            _tell(self, TOO_LONG, length=longest, limit=MAX_INPUT_CHARS)
             return
         try:
             if "buffer_paths" in data:
@@ -134,7 +139,7 @@ def _guarded(original: Callable[[w.Widget, dict[str, Any]], None]) -> Any:
         except Exception as exc:  # a value the widget refuses: keep the kernel's value
             log.info("refused widget update for %s: %s", type(self).__name__, exc)
             _resync(self, state)
-            _tell(self, "Not changed: the page sent a value this form does not accept.")
+            _tell(self, REFUSED)
 
     handle.workbench_guard = True  # type: ignore[attr-defined]
     return handle

@@ -7,6 +7,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from workbench.i18n import N_
 from workbench.widgets.base import FeedbackForm
 
 
@@ -19,7 +20,7 @@ class PointsForm(FeedbackForm):
     """
 
     kind = "points"
-    title = "What matters most?"
+    title = N_("What matters most?")
 
     def __init__(
         self,
@@ -32,34 +33,38 @@ class PointsForm(FeedbackForm):
     ) -> None:
         self.criteria, self.budget = criteria, budget
         self.initial = initial or {}
-        self.help = (
-            f"Spread {budget} points over the criteria: more points for what matters more "
-            "to you when choosing a programme. 0 is allowed."
-        )
         self.fields: dict[str, w.IntText] = {}
         self.counter = w.HTML()
         super().__init__(send, **kwargs)
 
+    def help_text(self) -> str:
+        return self.t._(
+            "Spread {budget} points over the criteria: more points for what matters more "
+            "to you when choosing a programme. 0 is allowed."
+        ).format(budget=self.t.number(self.budget, 0))
+
     def build(self) -> w.Widget:
+        t = self.t
         rows = []
         for criterion in self.criteria:
+            label = self.label(criterion)
             saved = self.initial.get(f"points:{criterion['key']}")
             field = w.IntText(
                 value=saved if isinstance(saved, int) and not isinstance(saved, bool) else 0,
-                description=criterion["label"],
+                description=label,
                 continuous_update=True,
                 style={"description_width": "initial"},
                 layout=w.Layout(width="auto", max_width="22em"),
-                tooltip=f"Points for {criterion['label']} (0 to {self.budget})",
+                tooltip=t._("Points for {criterion} (0 to {budget})").format(
+                    criterion=label, budget=t.number(self.budget, 0)
+                ),
             )
             field.add_class("wb-points-input")
             field.observe(lambda _c: self._update(), "value")
             self.fields[criterion["key"]] = field
-            about = criterion.get("description", "")
+            about = self.label_html(criterion, "description")
             rows.append(
-                w.VBox([field, w.HTML(f'<div class="wb-muted">{escape(about)}</div>')])
-                if about
-                else field
+                w.VBox([field, w.HTML(f'<div class="wb-muted">{about}</div>')]) if about else field
             )
         self._update()
         return w.VBox([*rows, self.counter])
@@ -69,18 +74,38 @@ class PointsForm(FeedbackForm):
 
     # -- the live check -----------------------------------------------------------------
     def problem(self) -> str | None:
-        """Why the points cannot be saved yet (None: they can)."""
-        labels = {c["key"]: c["label"] for c in self.criteria}
+        """Why the points cannot be saved yet, as a sentence (None: they can)."""
+        problems = self._problems()
+        return problems[0] if problems else None
+
+    def _problems(self) -> tuple[str, str] | None:
+        """Why the points cannot be saved yet: a sentence (under the counter) and the
+        same as the reason in "Not saved: {reason}" (None: they can)."""
+        t, n = self.t, self.t.number
+        labels = {c["key"]: self.label(c) for c in self.criteria}
         negative = [labels[k] for k, f in self.fields.items() if f.value < 0]
         if negative:
-            return f"Points cannot be negative ({', '.join(negative)})."
-        total = self.total()
-        if total < self.budget:
-            return f"Give out all {self.budget} points to save: {self.budget - total} left."
-        if total > self.budget:
+            names = ", ".join(negative)
             return (
-                f"That is {total} points, {total - self.budget} more than {self.budget}: "
-                "take some away to save."
+                t._("Points cannot be negative ({criteria}).").format(criteria=names),
+                t._("points cannot be negative ({criteria}).").format(criteria=names),
+            )
+        total, budget = self.total(), self.budget
+        if total < budget:
+            fields = {"budget": n(budget, 0), "left": n(budget - total, 0)}
+            return (
+                t._("Give out all {budget} points to save: {left} left.").format(**fields),
+                t._("give out all {budget} points to save: {left} left.").format(**fields),
+            )
+        if total > budget:
+            fields = {"total": n(total, 0), "over": n(total - budget, 0), "budget": n(budget, 0)}
+            return (
+                t._(
+                    "That is {total} points, {over} more than {budget}: take some away to save."
+                ).format(**fields),
+                t._(
+                    "that is {total} points, {over} more than {budget}: take some away to save."
+                ).format(**fields),
             )
         return None
 
@@ -92,10 +117,14 @@ class PointsForm(FeedbackForm):
         left = self.budget - self.total()
         problem = self.problem()
         css = "wb-status-ok" if problem is None else "wb-status-error" if left < 0 else "wb-muted"
-        message = "All points given: press Save." if problem is None else problem
+        t = self.t
+        message = t._("All points given: press Save.") if problem is None else problem
+        counter = t._("{left} of {budget} points left.").format(
+            left=t.number(left, 0), budget=t.number(self.budget, 0)
+        )
         self.counter.value = (
             f'<div role="status" aria-live="polite" class="wb-points-left {css}">'
-            f"<strong>{left} of {self.budget} points left.</strong> {escape(message)}</div>"
+            f"<strong>{escape(counter)}</strong> {escape(message)}</div>"
         )
         if hasattr(self, "save"):
             self.save.disabled = self.readonly or problem is not None
@@ -112,7 +141,7 @@ class PointsForm(FeedbackForm):
         self._update()
 
     def payload(self) -> dict[str, Any]:
-        problem = self.problem()
-        if problem is not None:
-            raise ValueError(problem[0].lower() + problem[1:])
+        problems = self._problems()
+        if problems is not None:
+            raise ValueError(problems[1])
         return {key: int(field.value) for key, field in self.fields.items()}

@@ -7,6 +7,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from workbench.i18n import ENGLISH, N_, Translator
 from workbench.widgets.base import FeedbackForm
 
 
@@ -14,7 +15,7 @@ class RatingGrid(FeedbackForm):
     """One row of scale buttons per option × criterion; unrated cells are allowed."""
 
     kind = "rating"
-    title = "Rate the options"
+    title = N_("Rate the options")
 
     def __init__(
         self,
@@ -36,42 +37,48 @@ class RatingGrid(FeedbackForm):
         self.reask = None if reask is None else set(reask)
         self.previous = previous or {}
         self.previous_round = previous_round
-        self.help = (
-            f"1 = very poor, {scale} = excellent. Leave a line empty if you cannot judge it."
-        )
         self.cells: dict[tuple[str, str], w.ToggleButtons] = {}
         super().__init__(send, **kwargs)
 
+    def help_text(self) -> str:
+        return self.t._(
+            "1 = very poor, {scale} = excellent. Leave a line empty if you cannot judge it."
+        ).format(scale=self.scale)
+
     def build(self) -> w.Widget:
+        t = self.t
         blocks = []
         labels = [str(i) for i in range(1, self.scale + 1)]
+        settled_text = t._("The group agreed on this in the last round; it is not asked again.")
         for option in self.options:
             rows = [
                 w.HTML(
-                    f"<h4>{escape(option['label'])}</h4>"
-                    + (f'<p class="wb-muted">{escape(option.get("description", ""))}</p>')
+                    f"<h4>{self.label_html(option)}</h4>"
+                    f'<p class="wb-muted">{self.label_html(option, "description")}</p>'
                 )
             ]
             for criterion in self.criteria:
                 item = f"{option['key']}:{criterion['key']}"
-                before = _previous_line(self.previous.get(item), self.previous_round)
+                before = _previous_line(self.previous.get(item), self.previous_round, t)
                 label = w.HTML(
-                    f"<strong>{escape(criterion['label'])}</strong>"
-                    f'<div class="wb-muted">{escape(criterion.get("description", ""))}</div>'
+                    f"<strong>{self.label_html(criterion)}</strong>"
+                    f'<div class="wb-muted">{self.label_html(criterion, "description")}</div>'
                     + before
                 )
                 if self.reask is not None and item not in self.reask:
-                    settled = w.HTML(
-                        '<p class="wb-status-ok">The group agreed on this in the last round; '
-                        "it is not asked again.</p>"
-                    )
+                    settled = w.HTML(f'<p class="wb-status-ok">{escape(settled_text)}</p>')
                     rows.append(w.VBox([label, settled]))
                     continue
                 current = self.initial.get(f"rating:{option['key']}:{criterion['key']}")
                 toggle = w.ToggleButtons(
                     options=labels,
                     value=str(current) if current else None,
-                    tooltips=[f"{criterion['label']}: {v} of {self.scale}" for v in labels],
+                    tooltips=[
+                        t._("{criterion}: {value} of {scale}").format(
+                            criterion=self.label(criterion), value=v, scale=self.scale
+                        )
+                        for v in labels
+                    ],
                     style={"button_width": "3.5em"},
                 )
                 self.cells[(option["key"], criterion["key"])] = toggle
@@ -88,16 +95,34 @@ class RatingGrid(FeedbackForm):
             if toggle.value is not None:
                 ratings.setdefault(option, {})[criterion] = int(toggle.value)
         if not ratings:
-            raise ValueError("rate at least one option before saving")
+            raise ValueError(self.t._("rate at least one option before saving"))
         return {"ratings": ratings}
 
 
-def _previous_line(stat: dict[str, Any] | None, number: object) -> str:
-    """ "Round 1: median 4, middle half 3–5, 6 ratings" (empty without a previous round)."""
+def _short(value: float, t: Translator) -> str:
+    """A median or quartile as short as it is (``4``, ``3.5``, ``3.25``), in ``t``'s format."""
+    for digits in range(3):
+        if round(value, digits) == value:
+            return t.number(value, digits)
+    return t.number(value, 2)
+
+
+def _previous_line(stat: dict[str, Any] | None, number: object, t: Translator = ENGLISH) -> str:
+    """ "Round 1: median 4, middle half 3–5 (6 ratings)" (empty without a previous round)."""
     if not stat or not stat.get("n"):
         return ""
-    return (
-        f'<div class="wb-previous">Round {escape(str(number))}: median '
-        f"<strong>{stat['median']:g}</strong>, middle half {stat['q1']:g}–{stat['q3']:g} "
-        f"({stat['n']} ratings)</div>"
+    n = int(stat["n"])
+    text = t.ngettext(
+        "Round {number}: median {median}, middle half {q1}–{q3} ({n} rating)",
+        "Round {number}: median {median}, middle half {q1}–{q3} ({n} ratings)",
+        n,
     )
+    # the message is escaped first; the values (escaped) and the markup go in after
+    line = escape(text).format(
+        number=escape(str(number)),
+        median=f"<strong>{escape(_short(float(stat['median']), t))}</strong>",
+        q1=escape(_short(float(stat["q1"]), t)),
+        q3=escape(_short(float(stat["q3"]), t)),
+        n=escape(t.number(n, 0)),
+    )
+    return f'<div class="wb-previous">{line}</div>'

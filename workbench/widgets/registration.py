@@ -10,10 +10,11 @@ import ipywidgets as w
 
 from workbench.classifications import STAKEHOLDER_GROUPS
 from workbench.exceptions import InputError, WorkbenchError
+from workbench.i18n import ENGLISH, N_, Translator, error_text
 from workbench.widgets.base import StatusLine
 from workbench.widgets.guard import report_to
 
-CONSENT_TEXT = (
+CONSENT_TEXT = N_(
     "Your answers are stored under a pseudonymous id and used only to prepare this "
     "workshop's results and minutes. Your name is shown to the facilitator, never to other "
     "participants. You can ask the facilitator to export or erase everything about you."
@@ -21,31 +22,42 @@ CONSENT_TEXT = (
 
 
 class RegistrationForm:
-    """Calls ``register(name, group, consent)``; ``on_joined`` gets its result."""
+    """Calls ``register(name, group, consent)``; ``on_joined`` gets its result.
 
-    def __init__(self, register: Callable[..., Any], on_joined: Callable[[Any], None]) -> None:
+    Texts, stakeholder groups and refusals are shown in ``t``'s language."""
+
+    def __init__(
+        self,
+        register: Callable[..., Any],
+        on_joined: Callable[[Any], None],
+        *,
+        t: Translator = ENGLISH,
+    ) -> None:
         self._register = register
         self._on_joined = on_joined
-        self.name = w.Text(description="Your name", placeholder="a pseudonym is fine")
+        self.t = t
+        self.name = w.Text(description=t._("Your name"), placeholder=t._("a pseudonym is fine"))
         self.group = w.Dropdown(
-            options=[("Choose…", None)]
-            + [(label, key) for key, label in STAKEHOLDER_GROUPS.items()],
+            options=[(t._("Choose…"), None)]
+            + [(t._(label), key) for key, label in STAKEHOLDER_GROUPS.items()],
             value=None,
-            description="You represent",
+            description=t._("You represent"),
             style={"description_width": "initial"},
         )
-        self.consent = w.Checkbox(value=False, description="I agree", indent=False)
+        self.consent = w.Checkbox(value=False, description=t._("I agree"), indent=False)
         self.join = w.Button(
-            description="Join the workshop", button_style="primary", icon="sign-in"
+            description=t._("Join the workshop"), button_style="primary", icon="sign-in"
         )
         self.join.on_click(lambda _b: self.submit())
-        self.status = StatusLine()
+        self.status = StatusLine(t=t)
+        welcome = t._("Welcome")
+        intro = t._("Tell us who you are to take part.")
         self.widget = w.VBox(
             [
-                w.HTML("<h2>Welcome</h2><p>Tell us who you are to take part.</p>"),
+                w.HTML(f"<h2>{escape(welcome)}</h2><p>{escape(intro)}</p>"),
                 self.name,
                 self.group,
-                w.HTML(f'<p class="wb-help">{escape(CONSENT_TEXT)}</p>'),
+                w.HTML(f'<p class="wb-help">{escape(t._(CONSENT_TEXT))}</p>'),
                 self.consent,
                 self.join,
                 self.status,
@@ -60,6 +72,7 @@ class RegistrationForm:
         replayed or flooded message from the page) do nothing."""
         if self.joined:
             return
+        t = self.t
         self.join.disabled = True
         try:
             result = self._register(
@@ -67,11 +80,13 @@ class RegistrationForm:
             )
         except InputError as exc:
             problems = getattr(exc, "problems", [])
-            text = "; ".join(p.message for p in problems) if problems else str(exc)
-            self.status.show(text=f"Please check: {text}", status="refused")
+            text = "; ".join(p.message for p in problems) if problems else error_text(exc, t)
+            self.status.show(
+                text=t._("Please check: {problems}").format(problems=text), status="refused"
+            )
             return
         except WorkbenchError as exc:
-            self.status.show(text=str(exc), status="refused")
+            self.status.show(text=error_text(exc, t), status="refused")
             return
         finally:
             self.join.disabled = False

@@ -7,6 +7,9 @@ No ipywidgets here, so that the behaviour can be tested without a browser:
 - a busy or unreachable database is retried a few times with the same key;
 - when the participant is rate-limited, the *latest* answers of that form are kept and
   sent when the wait is over: a burst loses nothing but the superseded answers.
+
+Messages are in the page's language (``t``); errors raised with ``WorkbenchError.say``
+are translated (:func:`workbench.i18n.error_text`), others keep their text.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from workbench.exceptions import InputError, RateLimited, StoreUnavailable, WorkbenchError
+from workbench.i18n import ENGLISH, Translator, error_text
 
 Status = Literal["saved", "waiting", "refused", "error"]
 Send = Callable[[str, dict[str, Any], str], Any]
@@ -41,18 +45,21 @@ def _timer(delay: float, fn: Callable[[], None]) -> Any:
 
 
 class Submitter:
-    """Sends one form's answers through ``send(kind, payload, key)`` (the service call)."""
+    """Sends one form's answers through ``send(kind, payload, key)`` (the service call);
+    its messages are in ``t``'s language."""
 
     def __init__(
         self,
         send: Send,
         *,
+        t: Translator = ENGLISH,
         on_outcome: Callable[[Outcome], None] | None = None,
         schedule: Callable[[float, Callable[[], None]], Any] = _timer,
         retries: int = 3,
         backoff: float = 0.5,
     ) -> None:
         self._send = send
+        self.t = t
         self._on_outcome = on_outcome or (lambda _o: None)
         self._schedule = schedule
         self._retries = retries
@@ -72,7 +79,9 @@ class Submitter:
             with self._lock:
                 if self._timer is not None:  # waiting: the newest answers replace older ones
                     self._pending[kind] = (payload, key)
-                    return Outcome("waiting", "Your latest answers will be saved in a moment.")
+                    return Outcome(
+                        "waiting", self.t._("Your latest answers will be saved in a moment.")
+                    )
             return self._attempt(kind, payload, key)
 
     def flush(self) -> list[Outcome]:
@@ -99,6 +108,7 @@ class Submitter:
         return self._timer is not None or self._flushing
 
     def _attempt(self, kind: str, payload: dict[str, Any], key: str) -> Outcome:
+        t = self.t
         for attempt in range(self._retries + 1):
             try:
                 receipt = self._send(kind, payload, key)
@@ -107,23 +117,28 @@ class Submitter:
                     self._pending[kind] = (payload, key)
                     if self._timer is None:
                         self._timer = self._schedule(exc.retry_after, self.flush)
-                return Outcome("waiting", str(exc))
+                return Outcome("waiting", error_text(exc, t))
             except StoreUnavailable as exc:
                 if attempt == self._retries:
-                    return Outcome("error", f"Not saved: {exc}")
+                    return Outcome(
+                        "error", t._("Not saved: {reason}").format(reason=error_text(exc, t))
+                    )
                 time.sleep(self._backoff * (attempt + 1))
             except InputError as exc:
-                return Outcome("refused", _plain(exc))
+                return Outcome("refused", _plain(exc, t))
             except WorkbenchError as exc:
-                return Outcome("refused", str(exc))
+                return Outcome("refused", error_text(exc, t))
             else:
                 stamp = receipt.saved_at.astimezone().strftime("%H:%M:%S")
-                return Outcome("saved", f"Saved at {stamp}.", receipt)
+                return Outcome("saved", t._("Saved at {time}.").format(time=stamp), receipt)
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _plain(exc: InputError) -> str:
+def _plain(exc: InputError, t: Translator = ENGLISH) -> str:
+    """ "Not saved: ..." in ``t``'s language; the problems' details as they come."""
     problems = getattr(exc, "problems", None)
     if problems:
-        return "Not saved: " + "; ".join(f"{p.key.replace('_', ' ')} {p.message}" for p in problems)
-    return f"Not saved: {exc}"
+        reason = "; ".join(f"{p.key.replace('_', ' ')} {p.message}" for p in problems)
+    else:
+        reason = error_text(exc, t)
+    return t._("Not saved: {reason}").format(reason=reason)
