@@ -228,15 +228,37 @@ def hub(demo_runs: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hu
         )
         yield Hub(url, api, home, settings, tokens, info.id, log)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        leftover = _stop_hub(proc)
         stack.close()
+    assert not leftover, f"the Hub left processes running: {leftover}"
+
+
+def _stop_hub(proc: subprocess.Popen[bytes]) -> list[str]:
+    """Stop the Hub as an operator would (SIGTERM to the Hub alone, so it stops the
+    analysts' servers, the app service and the proxy itself) and return what it left.
+
+    The spawner starts each server in its own session, out of reach of a process-group
+    signal, so every descendant is listed first and killed if it outlives the Hub.
+    """
+    import psutil
+
+    family = psutil.Process(proc.pid).children(recursive=True)
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    _gone, alive = psutil.wait_procs(family, timeout=10)
+    left = []
+    for straggler in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if straggler.status() != psutil.STATUS_ZOMBIE:
+                left.append(f"{straggler.pid} {' '.join(straggler.cmdline()[:3])}")
+            straggler.kill()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    return left
 
 
 def test_analyst_cannot_publish_or_facilitate_another_region(hub: Hub) -> None:
