@@ -29,6 +29,8 @@ from tornado.httputil import HTTPServerRequest
 from tornado.routing import Matcher, Rule
 from voila.static_file_handler import TemplateStaticFileHandler
 
+from workbench.i18n import LANGUAGES, negotiate, translator
+
 #: what tornado reads of request line + headers before it gives up (was 64 KB)
 HEADER_LIMIT = 4 * 1024 * 1024
 #: longest request line (path and query) answered; a join link is about 150 characters
@@ -59,15 +61,19 @@ class RefuseOversized(tornado.web.RequestHandler):
     def prepare(self) -> None:
         uri_too_long = len(self.request.uri or "") > MAX_URI
         status = 414 if uri_too_long else 431
-        title = "This link is too long" if uri_too_long else "The request is too large"
+        t = translator(negotiate(self.request.headers.get("Accept-Language"), LANGUAGES))
+        title = t._("This link is too long") if uri_too_long else t._("The request is too large")
+        advice = t._(
+            "Please open the join link exactly as your workshop facilitator gave it to you."
+        )
         self.set_status(status)
         self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Content-Language", t.code)
         self.set_header("Cache-Control", "no-store")
         self.finish(
-            "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            f"<!doctype html><html lang='{t.code}'><head><meta charset='utf-8'>"
             f"<title>{escape(title)}</title></head><body><main><h1>{escape(title)}</h1>"
-            "<p>Please open the join link exactly as your workshop facilitator gave it "
-            "to you.</p></main></body></html>"
+            f"<p>{escape(advice)}</p></main></body></html>"
         )
 
 
