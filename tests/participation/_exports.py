@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 
-#: columns after the fixed ones: P(rank k) for each of the hostile workshop's 3 options
-EXTRA = {"recommendation_ranks": ["p_rank_1", "p_rank_2", "p_rank_3"]}
+#: columns after the fixed ones: the texts in the hostile workshop's one language (en)
+#: and P(rank k) for each of its 3 options
+EXTRA = {"content": ["text_en"], "recommendation_ranks": ["p_rank_1", "p_rank_2", "p_rank_3"]}
+#: the Frictionless type of those columns
+EXTRA_TYPE = {"content": "string", "recommendation_ranks": "number"}
 
 
 def assert_same(back: dict[str, pd.DataFrame], tables: dict[str, pd.DataFrame]) -> None:

@@ -28,7 +28,7 @@ def test_csv_guards_hostile_cells_and_describes_itself(room, tmp_path: Path) -> 
             rows = list(csv.reader(fh))
         fields = resource["schema"]["fields"]
         assert rows[0] == [f["name"] for f in fields]
-        extra = ["number"] * len(ex.EXTRA.get(resource["name"], []))
+        extra = [ex.EXTRA_TYPE.get(resource["name"])] * len(ex.EXTRA.get(resource["name"], []))
         assert [f["type"] for f in fields] == [
             c.type for c in TABLES[resource["name"]].columns
         ] + extra

@@ -3,7 +3,9 @@
 :func:`workshop_tables` reads one workshop into tidy tables (one row per answer);
 :func:`write_export` writes them as a folder of CSV files with a Frictionless
 ``datapackage.json``, one XLSX workbook or one JSON document, and :func:`read_export`
-reads any of them back into the same tables.
+reads any of them back into the same tables. The ``content`` table holds every text of
+the workshop in every language (a ``text_<code>`` column each), and
+:func:`spec_from_export` rebuilds the workshop's spec from an export, to seed a new one.
 
 Participants appear only by their pseudonymous id (``p-…``): display names and token
 hashes are never exported. Hidden content is left out: comments hidden by moderation and
@@ -15,13 +17,15 @@ starts with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or ``'`` gets o
 leading ``'``. :func:`read_export` removes exactly that one, so a round trip is exact.
 JSON stays raw.
 
-The modules: ``tables`` (the tables' layout, typed frames, the guard), ``workshop``
-(reading a workshop), ``tuning`` (the tuned recommendation versions, their rank
-probabilities and the case's log of proposals and decisions), ``files`` (paths and the
-choice of format) and one module per format: ``csv_format``, ``xlsx_format``,
-``json_format``.
+The modules: ``tables`` (the tables' layout, typed frames, the guard), ``columns`` (what
+tables with variable columns share), ``workshop`` (reading a workshop), ``content`` (the
+texts in every language, and the spec rebuilt from them), ``tuning`` (the tuned
+recommendation versions, their rank probabilities and the case's log of proposals and
+decisions), ``files`` (paths and the choice of format) and one module per format:
+``csv_format``, ``xlsx_format``, ``json_format``.
 """
 
+from workbench.participation.exports.content import CONTENT, spec_from_export
 from workbench.participation.exports.csv_format import DATAPACKAGE
 from workbench.participation.exports.files import (
     FORMATS,
@@ -47,6 +51,7 @@ from workbench.participation.exports.workshop import workshop_tables
 __all__ = [
     "ABOUT",
     "ABOUT_SHEET",
+    "CONTENT",
     "DATAPACKAGE",
     "EXPORT_FORMAT",
     "EXPORT_VERSION",
@@ -59,6 +64,7 @@ __all__ = [
     "guard",
     "make_frame",
     "read_export",
+    "spec_from_export",
     "unguard",
     "workshop_tables",
     "write_export",

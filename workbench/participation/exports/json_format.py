@@ -1,5 +1,6 @@
 """JSON exports: one document ``{"format", "version", "tables": {name: {"columns",
-"rows"}}}``. Values stay raw: no formula guard, since no spreadsheet opens it.
+"rows"}}}``. Values stay raw: no formula guard, since no spreadsheet opens it. Any
+version up to this workbench's is read (see :mod:`~workbench.participation.exports.tables`).
 """
 
 from __future__ import annotations
@@ -41,9 +42,17 @@ def read(path: Path) -> dict[str, pd.DataFrame]:
         raise InvalidInput([Problem(str(path), "", f"not valid JSON ({exc})")]) from None
     if not isinstance(doc, dict) or doc.get("format") != EXPORT_FORMAT:
         raise InvalidInput([Problem(str(path), "format", f"is not {EXPORT_FORMAT!r}")])
-    if doc.get("version") != EXPORT_VERSION:
+    version = doc.get("version")
+    if isinstance(version, bool) or version not in range(1, EXPORT_VERSION + 1):
         raise InvalidInput(
-            [Problem(str(path), "version", f"{doc.get('version')!r} is not {EXPORT_VERSION}")]
+            [
+                Problem(
+                    str(path),
+                    "version",
+                    f"{version!r} is not an export version this workbench reads "
+                    f"(1 to {EXPORT_VERSION})",
+                )
+            ]
         )
     return {
         name: typed(name, list(table["columns"]), [list(r) for r in table["rows"]])

@@ -2,9 +2,18 @@
 
 :data:`TABLES` lists every table of a workshop export with its columns (a Frictionless
 type and a description each); the tuned-recommendation tables come from
-:mod:`workbench.participation.exports.tuning`. :func:`make_frame` builds a table's
-DataFrame with the right dtypes; the writers and readers of each format share the
-cell conversions below and the formula-injection guard (:func:`guard`, :func:`unguard`).
+:mod:`workbench.participation.exports.tuning`, the ``content`` table (every text in every
+language) from :mod:`workbench.participation.exports.content`. A table may have
+variable columns after its fixed ones (``p_rank_<k>``, ``text_<lang>``): its ``extra``
+names and types them, and a reader refuses names that do not fit. :func:`make_frame`
+builds a table's DataFrame with the right dtypes; the writers and readers of each format
+share the cell conversions below and the formula-injection guard (:func:`guard`,
+:func:`unguard`).
+
+Versions: :data:`EXPORT_VERSION` 2 added the languages (``workshop.language``,
+``workshop.languages``, ``comments.language``, ``statements.language``: a column's
+``since``) and the ``content`` table. A version-1 export still reads: its tables get the
+columns they had then, typed, and it has no ``content`` table.
 """
 
 from __future__ import annotations
@@ -17,13 +26,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from workbench.exceptions import InvalidInput, Problem
-from workbench.participation.exports import tuning
+from workbench.participation.exports import content, tuning
+from workbench.participation.exports.columns import ColumnSpec, ExtraColumns
 
 if TYPE_CHECKING:
     import pandas as pd
 
 EXPORT_FORMAT = "almp-workbench-export"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2
 ABOUT_SHEET = "about"
 #: what a text cell may start with for a spreadsheet to read it as a formula (or to eat
 #: the quote that marks it as text)
@@ -32,29 +42,38 @@ GUARDED_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 
 @dataclass(frozen=True)
 class Column:
-    """One column of an export table; ``type`` is a Frictionless field type."""
+    """One column of an export table; ``type`` is a Frictionless field type, ``since``
+    the export version that added it."""
 
     name: str
     type: str
     description: str
+    since: int = 1
 
 
 @dataclass(frozen=True)
 class Table:
-    """The fixed layout of one export table."""
+    """The layout of one export table: fixed columns, then any ``extra`` ones."""
 
     name: str
     description: str
     columns: tuple[Column, ...]
+    #: the variable columns after the fixed ones, if the table has any
+    extra: ExtraColumns | None = None
 
     @property
     def names(self) -> list[str]:
-        """Column names in order."""
+        """Fixed column names in order."""
         return [c.name for c in self.columns]
 
 
-def _table(name: str, description: str, *columns: tuple[str, str, str]) -> Table:
-    return Table(name, description, tuple(Column(*c) for c in columns))
+def _table(
+    name: str,
+    description: str,
+    *columns: ColumnSpec | tuple[str, str, str, int],
+    extra: ExtraColumns | None = None,
+) -> Table:
+    return Table(name, description, tuple(Column(*c) for c in columns), extra)
 
 
 _ROUND = ("round", "integer", "Round number (1 = first round).")
@@ -83,7 +102,32 @@ TABLES: dict[str, Table] = {
             ("bundle_hash", "string", "Hash of the evidence (runs) participants saw."),
             ("template_versions", "string", "App and template versions participants saw."),
             ("synthetic_data", "boolean", "True if the evidence was built on synthetic data."),
+            (
+                "language",
+                "string",
+                "Default language (ISO 639-1 code): the one the content was written in.",
+                2,
+            ),
+            (
+                "languages",
+                "string",
+                "Languages offered to participants, ';'-separated, the default first.",
+                2,
+            ),
+            (
+                "points",
+                "integer",
+                "Points each participant spreads over the criteria; 0 if not asked.",
+                2,
+            ),
+            (
+                "expected_mix",
+                "string",
+                "Expected participants per stakeholder group, e.g. employers=3;unions=2.",
+                2,
+            ),
         ),
+        _table(content.CONTENT, content.ABOUT, *content.COLUMNS, extra=content.EXTRA),
         _table(
             "rounds",
             "The workshop's rounds.",
@@ -156,6 +200,12 @@ TABLES: dict[str, Table] = {
             _WHO,
             ("about", "string", "'general' or the option key the comment is about."),
             ("text", "string", "Comment text."),
+            (
+                "language",
+                "string",
+                "Language the participant wrote in (their page's); empty if unknown.",
+                2,
+            ),
         ),
         _table(
             "statements",
@@ -165,6 +215,13 @@ TABLES: dict[str, Table] = {
             ("origin", "string", "seed (facilitator) or participant."),
             ("status", "string", "approved, pending or hidden."),
             ("author", "string", "Pseudonymous id of the proposer; empty for seeds or erased."),
+            (
+                "language",
+                "string",
+                "Language the text is written in; empty if unknown (written before "
+                "languages were recorded). Seeds' translations are in the content table.",
+                2,
+            ),
         ),
         _table(
             "votes",
@@ -186,7 +243,10 @@ TABLES: dict[str, Table] = {
             ("created_at", "datetime", "When (UTC)."),
         ),
         # tuned recommendation versions and their log (issue 14)
-        *(_table(name, about, *columns) for name, about, columns in tuning.TABLE_SPECS),
+        *(
+            _table(name, about, *columns, extra=tuning.EXTRA.get(name))
+            for name, about, columns in tuning.TABLE_SPECS
+        ),
     )
 }
 
@@ -200,6 +260,9 @@ ABOUT = (
     "one extra leading apostrophe so that spreadsheet programs never run them as "
     "formulas; remove it to get the original text.",
     "Times are ISO 8601 in UTC.",
+    "Languages are ISO 639-1 codes. The content table holds every option, criterion and "
+    "statement text with one column per language (text_<code>, the workshop's default "
+    "language first); a cell is empty where there is no text in that language.",
 )
 
 # -- frames --------------------------------------------------------------------------
@@ -225,14 +288,22 @@ def make_frame(
 
 
 def table_layout(name: str, columns: Sequence[str]) -> tuple[Column, ...] | None:
-    """The typed columns of table ``name`` named ``columns``; None if they do not fit."""
+    """The typed columns of table ``name`` named ``columns``: its fixed columns (or those
+    it had in an older export version), then any extra ones it takes; None if they do
+    not fit."""
     table = TABLES.get(name)
-    fixed = len(table.columns) if table is not None else 0
-    if table is None or list(columns[:fixed]) != table.names:
+    if table is None:
         return None
-    if len(columns) == fixed:
+    names, fixed = list(columns), len(table.columns)
+    if names == table.names:
         return table.columns
-    extra = tuning.extra_columns(name, columns[fixed:])
+    for version in range(EXPORT_VERSION - 1, 0, -1):
+        older = tuple(c for c in table.columns if c.since <= version)
+        if len(older) < fixed and names == [c.name for c in older]:
+            return older
+    if names[:fixed] != table.names or table.extra is None:
+        return None
+    extra = table.extra.columns(names[fixed:])
     return None if extra is None else table.columns + tuple(Column(*c) for c in extra)
 
 
@@ -349,6 +420,19 @@ def typed(name: str, columns: list[str], rows: list[list[Any]], fields: Any = No
 
     if table_layout(name, columns) is not None:
         return make_frame(name, rows, columns)
+    table = TABLES.get(name)
+    fixed = len(table.columns) if table is not None else 0
+    if table is not None and table.extra is not None and columns[:fixed] == table.names:
+        raise InvalidInput(
+            [
+                Problem(
+                    "export",
+                    f"{name} table",
+                    f"columns {', '.join(columns[fixed:])} after its fixed ones do not fit: "
+                    f"it takes {table.extra.rule}",
+                )
+            ]
+        )
     if fields is not None:
         return typed_frame(fields, rows)
     return pd.DataFrame(rows, columns=columns)

@@ -24,12 +24,11 @@ from typing import Any
 
 from workbench.db import recommendations as store
 from workbench.db.models import RecommendationEvent, RecommendationVersion, Workshop
+from workbench.participation.exports.columns import ColumnSpec, ExtraColumns
 from workbench.tuning.tune import TuningResult
 from workbench.tuning.versions import short
 
-__all__ = ["RANKS", "TABLE_SPECS", "extra_columns", "rank_column", "tuning_tables"]
-
-ColumnSpec = tuple[str, str, str]
+__all__ = ["EXTRA", "RANKS", "TABLE_SPECS", "extra_columns", "rank_column", "tuning_tables"]
 
 RANKS = "recommendation_ranks"
 _VERSION = ("version", "string", "Tuned version (SHA-256 content hash).")
@@ -141,11 +140,22 @@ def rank_column(k: int) -> ColumnSpec:
     return (f"p_rank_{k}", "number", f"Share of draws in which the option was ranked {k}.")
 
 
+def rank_columns(names: Sequence[str]) -> list[ColumnSpec] | None:
+    """The typed ``p_rank_1`` … ``p_rank_n`` columns of :data:`RANKS`; None if ``names``
+    are not those."""
+    expected = [rank_column(k) for k in range(1, len(names) + 1)]
+    return expected if [c[0] for c in expected] == list(names) else None
+
+
+#: the tuning tables with variable columns after their fixed ones
+EXTRA = {RANKS: ExtraColumns(rank_columns, "p_rank_1, p_rank_2, … numbered from 1")}
+
+
 def extra_columns(name: str, names: Sequence[str]) -> list[ColumnSpec] | None:
     """The typed columns after a table's fixed ones: ``p_rank_1`` … ``p_rank_n`` of
     :data:`RANKS`; None if ``names`` are not those (or the table has no extra columns)."""
-    expected = [rank_column(k) for k in range(1, len(names) + 1)]
-    return expected if name == RANKS and [c[0] for c in expected] == list(names) else None
+    extra = EXTRA.get(name)
+    return None if extra is None else extra.columns(names)
 
 
 def tuning_tables(session: Any, workshop: Workshop) -> dict[str, tuple[list[str], list[list[Any]]]]:

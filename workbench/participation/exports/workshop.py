@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from workbench.db import Database, records
 from workbench.db.models import Feedback, Moderation, Participant, Statement, Workshop
 from workbench.exceptions import WorkshopNotFound
-from workbench.participation.exports import tuning
+from workbench.participation.exports import content, tuning
 from workbench.participation.exports.tables import TABLES, iso, make_frame
 from workbench.participation.feedback import VOTES, template_version_pin
 
@@ -39,6 +39,7 @@ def workshop_tables(db: Database, workshop_id: int) -> dict[str, pd.DataFrame]:
         moderation = records.moderation_of(s, workshop_id=workshop_id)
         tuned = tuning.tuning_tables(s, workshop)
     rows: dict[str, list[list[Any]]] = {name: [] for name in TABLES}
+    default, offered = content.workshop_languages(workshop.spec)
     rows["workshop"].append(
         [
             workshop.id,
@@ -55,6 +56,10 @@ def workshop_tables(db: Database, workshop_id: int) -> dict[str, pd.DataFrame]:
             pub.bundle_hash,
             template_version_pin(pub),
             pub.synthetic_data,
+            default,
+            ";".join(offered),
+            int(workshop.spec.get("points") or 0),
+            ";".join(f"{g}={n}" for g, n in (workshop.spec.get("expected_mix") or {}).items()),
         ]
     )
     rows["rounds"] = [
@@ -70,11 +75,17 @@ def workshop_tables(db: Database, workshop_id: int) -> dict[str, pd.DataFrame]:
     groups = {p.public_id: p.stakeholder_group or "" for p in participants}
     rows.update(_answer_rows(workshop, feedback, statements, groups))
     rows["statements"] = [
-        [st.id, st.text, st.origin, st.status, author or ""] for st, author in statements
+        [st.id, st.text, st.origin, st.status, author or "", st.language or ""]
+        for st, author in statements
     ]
     rows["moderation"] = [_moderation_row(m) for m in moderation]
-    rows.update({name: r for name, (_, r) in tuned.items()})
-    columns = {name: c for name, (c, _) in tuned.items()}
+    # the tables with variable columns: (columns, rows) each
+    variable = {
+        **tuned,
+        content.CONTENT: content.content_table(workshop.spec, [st for st, _ in statements]),
+    }
+    rows.update({name: r for name, (_, r) in variable.items()})
+    columns = {name: c for name, (c, _) in variable.items()}
     return {name: make_frame(name, rows[name], columns.get(name)) for name in TABLES}
 
 
@@ -161,7 +172,10 @@ def _answer_rows(
             about = row.item.removeprefix("comment:")
             order = -1 if about == "general" else option(about)[0]
             keyed["comments"].append(
-                ((row.round, who, order, about, row.id), [row.id, *head, about, str(row.value)])
+                (
+                    (row.round, who, order, about, row.id),
+                    [row.id, *head, about, str(row.value), row.language or ""],
+                )
             )
         elif row.kind == "vote":
             sid = int(row.item.removeprefix("vote:"))
