@@ -285,7 +285,7 @@ def test_dashboard_follows_the_workshop_moderation_and_round_two(
     text = page.inner_text("body")
     assert "10 participants rated in round 1" in text
     # 3 options × 2 criteria: one settled, the other five asked again
-    assert "agreed on 1 of 6 items; this round asks again about 5 item(s)" in text
+    assert "agreed on 1 of 6 items; this round asks again about 5 items without consensus" in text
     assert "Training must match local firms' needs." in text
     assert "names Mr X" not in text  # hidden by moderation
     assert "not asked again" in text  # training/effectiveness reached consensus

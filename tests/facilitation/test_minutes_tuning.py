@@ -19,6 +19,7 @@ import pytest
 
 from workbench.db import recommendations as store
 from workbench.facilitation.minutes import SECTIONS, tuning_section
+from workbench.i18n import ENGLISH
 from workbench.participation.spec import WorkshopSpec
 from workbench.tuning.tune import ordinal
 
@@ -55,7 +56,7 @@ def _section(room: Any, workshop_id: int | None = None) -> str:
 
 
 def _when(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+    return ENGLISH.datetime(value)
 
 
 def _rank_rows(v: Any) -> list[str]:

@@ -136,7 +136,7 @@ def test_weights_overall_and_by_group_in_the_summary_dashboard_and_minutes(room:
         "Feasibility 60%."
     )
     html = s.html["weights"]
-    assert "6 participant(s) spread 100 points each" in html
+    assert "6 participants spread 100 points each" in html
     assert "<th scope='col'>Trade unions (3)</th>" in html
     assert (
         "<tr><th scope='row'>Effectiveness</th><td class='wb-num'>0.5</td>"

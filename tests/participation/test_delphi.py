@@ -47,7 +47,9 @@ def test_next_round_freezes_results_and_reasks_only_items_without_consensus(room
     assert "training:effectiveness" not in view["reask"]
     assert "training:feasibility" in view["reask"]
     assert len(view["reask"]) == len(room.OPTIONS) * len(room.CRITERIA) - 1
-    assert view["reasons"] == [{"about": "general", "text": "Firms must be involved."}]
+    assert view["reasons"] == [
+        {"about": "general", "text": "Firms must be involved.", "language": None}
+    ]
     # the settled item is refused with a clear message; a re-asked one is accepted
     with pytest.raises(InvalidInput, match="reached consensus in round 1"):
         room.submit(tokens[3], "rating", {"ratings": {"training": {"effectiveness": 1}}})

@@ -5,6 +5,7 @@ and states the figure's main numbers in words, so a screen-reader user hears wha
 sighted user reads off the chart. Long lists stop after :data:`LIMIT` characters and say
 how many entries were left out (the tables next to each figure have them all).
 Labels come from the workshop spec; participant text never appears in a figure.
+Every text is in the language of ``t`` (English by default), numbers in its format.
 """
 
 from __future__ import annotations
@@ -13,17 +14,27 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from workbench.i18n import ENGLISH, Translator
+
 #: soft limit of one text alternative, in characters
 LIMIT = 600
 
 
-def num(x: float, digits: int = 1) -> str:
-    """A number without trailing zeros: 4 → "4", 3.5 → "3.5", 0.125 → "0.1" (digits=1)."""
-    text = f"{x:.{digits}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+def num(x: float, digits: int = 1, t: Translator = ENGLISH) -> str:
+    """A number without trailing zeros in ``t``'s format: 4 → "4", 3.5 → "3.5" ("3,5" in
+    Spanish), 0.125 → "0.1" (digits=1)."""
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
+    return format_decimal(x, format=pattern, locale=t.code)
 
 
-def join(head: str, items: Sequence[str], limit: int = LIMIT) -> str:
+def group_name(index: int, t: Translator = ENGLISH) -> str:
+    """An opinion group's name: group A, group B, …"""
+    return t._("group {letter}").format(letter=chr(65 + index))
+
+
+def join(head: str, items: Sequence[str], limit: int = LIMIT, t: Translator = ENGLISH) -> str:
     """``head`` then ``items`` separated by "; ", and a full stop.
 
     Stops before the text would pass ``limit`` characters and then ends with how many
@@ -31,7 +42,7 @@ def join(head: str, items: Sequence[str], limit: int = LIMIT) -> str:
     """
     for shown in range(len(items), 0, -1):
         rest = len(items) - shown
-        end = f"; and {rest} more (see the table)." if rest else "."
+        end = t._("; and {n} more (see the table).").format(n=rest) if rest else "."
         text = head + "; ".join(items[:shown]) + end
         if len(text) <= limit or shown == 1:
             return text
@@ -39,19 +50,35 @@ def join(head: str, items: Sequence[str], limit: int = LIMIT) -> str:
 
 
 def participation(
-    groups: Sequence[str], registered: Sequence[int], active: Sequence[int], expected: Sequence[int]
+    groups: Sequence[str],
+    registered: Sequence[int],
+    active: Sequence[int],
+    expected: Sequence[int],
+    t: Translator = ENGLISH,
 ) -> str:
     """Registered (of expected) and active participants per stakeholder group."""
     if not groups:
-        return "Who is taking part: nobody has joined yet."
+        return t._("Who is taking part: nobody has joined yet.")
     items = [
-        f"{g} {r} of {e} expected, {a} active" if e else f"{g} {r} (none expected), {a} active"
+        t._("{group} {registered} of {expected} expected, {active} active").format(
+            group=g, registered=r, expected=e, active=a
+        )
+        if e
+        else t._("{group} {registered} (none expected), {active} active").format(
+            group=g, registered=r, active=a
+        )
         for g, r, a, e in zip(groups, registered, active, expected, strict=True)
     ]
-    total = f"{sum(registered)} registered" + (
-        f" of {sum(expected)} expected" if sum(expected) else ""
-    )
-    return join(f"Who is taking part, per stakeholder group ({total}): ", items)
+    if sum(expected):
+        head = t._(
+            "Who is taking part, per stakeholder group ({registered} registered of "
+            "{expected} expected): "
+        ).format(registered=sum(registered), expected=sum(expected))
+    else:
+        head = t._("Who is taking part, per stakeholder group ({registered} registered): ").format(
+            registered=sum(registered)
+        )
+    return join(head, items, t=t)
 
 
 def ratings(
@@ -62,100 +89,130 @@ def ratings(
     n: np.ndarray,
     consensus: np.ndarray,
     scale_max: int,
+    t: Translator = ENGLISH,
 ) -> str:
     """Median, IQR, number of ratings and consensus of every option × criterion."""
     if not np.isfinite(median).any():
-        return "Ratings heatmap: no ratings yet."
+        return t._("Ratings heatmap: no ratings yet.")
     items = []
     for i, option in enumerate(options):
         cells = []
         for j, criterion in enumerate(criteria):
             if not np.isfinite(median[i, j]):
-                cells.append(f"{criterion} no ratings")
+                cells.append(t._("{criterion} no ratings").format(criterion=criterion))
                 continue
-            agreed = ", consensus" if consensus[i, j] else ""
-            cells.append(
-                f"{criterion} median {num(median[i, j])} of {scale_max} "
-                f"(IQR {num(iqr[i, j])}, {int(n[i, j])} ratings{agreed})"
-            )
+            fields = {
+                "criterion": criterion,
+                "median": num(median[i, j], t=t),
+                "scale_max": scale_max,
+                "iqr": num(iqr[i, j], t=t),
+                "n": int(n[i, j]),
+            }
+            if consensus[i, j]:
+                cell = t._(
+                    "{criterion} median {median} of {scale_max} (IQR {iqr}, {n} ratings, consensus)"
+                )
+            else:
+                cell = t._("{criterion} median {median} of {scale_max} (IQR {iqr}, {n} ratings)")
+            cells.append(cell.format(**fields))
         items.append(f"{option} – " + ", ".join(cells))
     settled = int(np.sum(consensus))
-    return join(f"Ratings heatmap, {settled} of {int(median.size)} items with consensus: ", items)
+    head = t._("Ratings heatmap, {settled} of {total} items with consensus: ")
+    return join(head.format(settled=settled, total=int(median.size)), items, t=t)
 
 
 def rankings(
-    options: Sequence[str], approval_share: Sequence[float], borda: Sequence[float]
+    options: Sequence[str],
+    approval_share: Sequence[float],
+    borda: Sequence[float],
+    t: Translator = ENGLISH,
 ) -> str:
     """Approval share and Borda points per option, most Borda points first."""
     if not any(approval_share) and not any(borda):
-        return "Approval and ranking: no approvals or rankings yet."
+        return t._("Approval and ranking: no approvals or rankings yet.")
     order = sorted(range(len(options)), key=lambda i: (-float(borda[i]), i))
     items = [
-        f"{options[i]} {num(float(approval_share[i]) * 100, 0)}% approval, "
-        f"{num(float(borda[i]))} Borda points"
+        t._("{option} {share} approval, {points} Borda points").format(
+            option=options[i],
+            share=t.percent(float(approval_share[i])),
+            points=num(float(borda[i]), t=t),
+        )
         for i in order
     ]
-    return join("Approval and ranking, most Borda points first: ", items)
+    return join(t._("Approval and ranking, most Borda points first: "), items, t=t)
 
 
-def opinion_map(sizes: Sequence[int]) -> str:
+def opinion_map(sizes: Sequence[int], t: Translator = ENGLISH) -> str:
     """How many participants form how many opinion groups, and each group's size."""
     if not sizes:
-        return "Opinion map: not enough votes for opinion groups yet."
-    groups = [f"group {chr(65 + g)} {size}" for g, size in enumerate(sizes)]
-    return join(
-        f"Opinion map (PCA of statement votes): {sum(sizes)} participants in "
-        f"{len(sizes)} opinion groups: ",
-        groups,
-    )
+        return t._("Opinion map: not enough votes for opinion groups yet.")
+    groups = [f"{group_name(g, t)} {size}" for g, size in enumerate(sizes)]
+    head = t._(
+        "Opinion map (PCA of statement votes): {n} participants in {k} opinion groups: "
+    ).format(n=sum(sizes), k=len(sizes))
+    return join(head, groups, t=t)
 
 
 def statement_consensus(
-    codes: Sequence[str], consensus: Sequence[float], group_agree: np.ndarray
+    codes: Sequence[str],
+    consensus: Sequence[float],
+    group_agree: np.ndarray,
+    t: Translator = ENGLISH,
 ) -> str:
     """Group-informed consensus per statement and each opinion group's agreement share."""
     if not codes:
-        return "Where the groups agree: no statements with votes yet."
+        return t._("Where the groups agree: no statements with votes yet.")
     n_groups = group_agree.shape[1] if group_agree.ndim == 2 else 0
     items = []
     for i, code in enumerate(codes):
-        value = "–" if not np.isfinite(consensus[i]) else num(float(consensus[i]), 2)
+        value = "–" if not np.isfinite(consensus[i]) else num(float(consensus[i]), 2, t)
         shares = ", ".join(
-            f"group {chr(65 + g)} {num(float(group_agree[i, g]) * 100, 0)}%"
-            for g in range(n_groups)
+            f"{group_name(g, t)} {t.percent(float(group_agree[i, g]))}" for g in range(n_groups)
         )
-        items.append(f"{code} {value} ({shares} agree)" if shares else f"{code} {value}")
-    return join("Group-informed consensus per statement (0 to 1): ", items)
+        items.append(
+            t._("{code} {value} ({shares} agree)").format(code=code, value=value, shares=shares)
+            if shares
+            else f"{code} {value}"
+        )
+    return join(t._("Group-informed consensus per statement (0 to 1): "), items, t=t)
 
 
-def sensitivity(options: Sequence[str], methods: Sequence[str], ranks: np.ndarray) -> str:
+def sensitivity(
+    options: Sequence[str], methods: Sequence[str], ranks: np.ndarray, t: Translator = ENGLISH
+) -> str:
     """Rank of each option under each aggregation method."""
     if ranks.size == 0 or not np.isfinite(ranks).any():
-        return "Method sensitivity: not enough answers to compare methods."
+        return t._("Method sensitivity: not enough answers to compare methods.")
     items = []
     for i, method in enumerate(methods):
         placed = sorted(
             (float(ranks[i, j]), j) for j in range(len(options)) if np.isfinite(ranks[i, j])
         )
-        listed = ", ".join(f"{options[j]} {num(r)}" for r, j in placed)
-        items.append(f"{method}: {listed}" if listed else f"{method}: no ranks")
-    return join("Rank of each option under each method (1 = top): ", items)
+        listed = ", ".join(f"{options[j]} {num(r, t=t)}" for r, j in placed)
+        items.append(
+            f"{method}: {listed}" if listed else t._("{method}: no ranks").format(method=method)
+        )
+    return join(t._("Rank of each option under each method (1 = top): "), items, t=t)
 
 
-def stability(items: Sequence[str], delta_cv: Sequence[float], threshold: float) -> str:
+def stability(
+    items: Sequence[str], delta_cv: Sequence[float], threshold: float, t: Translator = ENGLISH
+) -> str:
     """How many items are stable, then each item's change in the coefficient of variation."""
     if not items:
-        return "Stability between rounds: needs two rounds of ratings."
+        return t._("Stability between rounds: needs two rounds of ratings.")
     stable = sum(1 for d in delta_cv if abs(d) < threshold)
     changes = [
-        f"{item} {num(abs(float(d)), 2)}{' (stable)' if abs(d) < threshold else ''}"
+        t._("{item} {change} (stable)").format(item=item, change=num(abs(float(d)), 2, t))
+        if abs(d) < threshold
+        else f"{item} {num(abs(float(d)), 2, t)}"
         for item, d in zip(items, delta_cv, strict=True)
     ]
-    return join(
-        f"Stability between rounds: {stable} of {len(items)} items stable (change in "
-        f"coefficient of variation below {threshold:g}): ",
-        changes,
-    )
+    head = t._(
+        "Stability between rounds: {stable} of {n} items stable (change in coefficient of "
+        "variation below {threshold}): "
+    ).format(stable=stable, n=len(items), threshold=num(threshold, 3, t))
+    return join(head, changes, t=t)
 
 
 def weights(
@@ -165,41 +222,47 @@ def weights(
     groups: Sequence[str],
     by_group: np.ndarray,
     group_n: Sequence[int],
+    t: Translator = ENGLISH,
 ) -> str:
     """Each criterion's weight (mean points / budget) overall, then per stakeholder group."""
     if n == 0:
-        return "What matters most: nobody has spread their points yet."
+        return t._("What matters most: nobody has spread their points yet.")
 
     def row(values: Sequence[float]) -> str:
         return ", ".join(
-            f"{c} {num(float(v) * 100, 0)}%" for c, v in zip(criteria, values, strict=True)
+            f"{c} {t.percent(float(v))}" for c, v in zip(criteria, values, strict=True)
         )
 
-    items = [f"overall ({n}) {row(overall)}"]
+    items = [t._("overall ({n}) {weights}").format(n=n, weights=row(overall))]
     for g, k, values in zip(groups, group_n, by_group, strict=True):
         items.append(f"{g} ({int(k)}) {row(values)}")
-    return join("What matters most, criteria weights (mean share of the points): ", items)
+    return join(t._("What matters most, criteria weights (mean share of the points): "), items, t=t)
 
 
 def tuned_ranking(
-    options: Sequence[str], probabilities: Sequence[Sequence[float]], n_draws: int
+    options: Sequence[str],
+    probabilities: Sequence[Sequence[float]],
+    n_draws: int,
+    t: Translator = ENGLISH,
 ) -> str:
     """The tuned ranking, best first, with each option's share of draws at each rank."""
     if not options:
-        return "Tuned ranking: no options."
+        return t._("Tuned ranking: no options.")
     items = []
     for k, (option, probs) in enumerate(zip(options, probabilities, strict=True), start=1):
         shares = ", ".join(
-            f"rank {r} {num(float(p) * 100, 0)}%" for r, p in enumerate(probs, start=1) if p > 0
+            t._("rank {rank} {share}").format(rank=r, share=t.percent(float(p)))
+            for r, p in enumerate(probs, start=1)
+            if p > 0
         )
         items.append(f"{k}. {option} ({shares})")
-    return join(
-        f"Tuned ranking, best first, with the share of {n_draws} draws at each rank: ", items
-    )
+    head = t._("Tuned ranking, best first, with the share of {n} draws at each rank: ")
+    return join(head.format(n=n_draws), items, t=t)
 
 
 __all__ = [
     "LIMIT",
+    "group_name",
     "join",
     "num",
     "opinion_map",

@@ -4,7 +4,9 @@ It polls a cheap activity fingerprint every :attr:`FacilitatorDashboard.POLL_S` 
 recomputes the figures only when something changed. The computing (database reads,
 aggregation, opinion groups, plots) runs in a worker thread; widgets are updated on the
 kernel's event loop. All participant text is escaped before it is shown. The live tuning
-preview is :class:`~workbench.facilitation.tuning_panel.TuningPanel`.
+preview is :class:`~workbench.facilitation.tuning_panel.TuningPanel`. Everything is in the
+workshop's default language; the page around it stays English, so when that language is
+not English each block of content sits in a container with its ``lang`` (:func:`in_language`).
 """
 
 from __future__ import annotations
@@ -23,16 +25,24 @@ from IPython.display import display
 
 from workbench.exceptions import WorkbenchError
 from workbench.facilitation.notebook import lab_path_from_dashboard
-from workbench.facilitation.summary import WorkshopSummary, figure_html, log_html, summarise
-from workbench.facilitation.tuning_panel import TuningPanel
+from workbench.facilitation.summary import (
+    WorkshopSummary,
+    figure_html,
+    language_of,
+    log_html,
+    summarise,
+    text_html,
+)
+from workbench.facilitation.tuning_panel import TuningPanel, in_language
+from workbench.i18n import ENGLISH, N_, Translator, error_text, translator
 from workbench.participation.moderation import ModerationItem
 from workbench.service import Workbench
 
 log = logging.getLogger("workbench.dashboard")
 
 
-def _html(body: str, css: str = "wb-card") -> w.HTML:
-    block = w.HTML(body)
+def _html(body: str, css: str = "wb-card", t: Translator = ENGLISH) -> w.HTML:
+    block = w.HTML(in_language(body, t))
     block.add_class(css)
     return block
 
@@ -49,9 +59,12 @@ class _Section:
     title: str
     help: str
     body: w.VBox
+    t: Translator = ENGLISH
 
     def widget(self) -> w.Widget:
-        head = _html(f"<h2>{escape(self.title)}</h2><p class='wb-muted'>{escape(self.help)}</p>")
+        """The section's card: heading and explanation (translated), then the body."""
+        title, help = escape(self.t._(self.title)), escape(self.t._(self.help))
+        head = _html(f"<h2>{title}</h2><p class='wb-muted'>{help}</p>", t=self.t)
         box = w.VBox([head, self.body])
         box.add_class("wb-card")
         return box
@@ -60,17 +73,23 @@ class _Section:
 #: Actions that cannot be undone: the button asks first (label of the confirm button, text).
 CONFIRM = {
     "close": (
-        "Yes, close the workshop",
-        "Close the workshop? Participants can no longer answer; what they gave stays as it "
-        "is. A closed workshop cannot be reopened.",
+        N_("Yes, close the workshop"),
+        N_(
+            "Close the workshop? Participants can no longer answer; what they gave stays as it "
+            "is. A closed workshop cannot be reopened."
+        ),
     ),
     "next-round": (
-        "Yes, start the next round",
-        "Start the next round? Participants first see this round's anonymised results and "
-        "are asked again only about the items without consensus. This round's answers are "
-        "kept and can no longer be changed.",
+        N_("Yes, start the next round"),
+        N_(
+            "Start the next round? Participants first see this round's anonymised results and "
+            "are asked again only about the items without consensus. This round's answers are "
+            "kept and can no longer be changed."
+        ),
     ),
 }
+#: the buttons of the workshop's actions
+ACTIONS = {"open": N_("Open workshop"), "next-round": N_("Start next round"), "close": N_("Close")}
 
 
 class FacilitatorDashboard:
@@ -78,9 +97,11 @@ class FacilitatorDashboard:
 
     POLL_S = 3.0
 
-    def __init__(self, wb: Workbench, workshop_id: int) -> None:
+    def __init__(self, wb: Workbench, workshop_id: int, t: Translator | None = None) -> None:
         self.wb = wb
         self.workshop_id = workshop_id
+        #: the dashboard's language: the workshop's default language
+        self.t = t or translator(wb.workshops.get(workshop_id).language)
         self._fingerprint: Any = None
         self._moderation_key: Any = None
         #: the round shown; None follows the current round
@@ -88,7 +109,7 @@ class FacilitatorDashboard:
         self._rounds = 0
         self._syncing = False
         self.round_picker = w.ToggleButtons(
-            description="Show round:",
+            description=self.t._("Show round:"),
             style={"description_width": "initial"},
             layout=w.Layout(display="none"),
         )
@@ -99,7 +120,7 @@ class FacilitatorDashboard:
         self.header = w.HTML()
         self.controls = w.HBox()
         self.confirm = w.VBox()
-        self.downloads = _html(_downloads_html(workshop_id), "wb-downloads")
+        self.downloads = _html(_downloads_html(workshop_id, self.t), "wb-downloads", self.t)
         self.img = {
             name: _image()
             for name in (
@@ -128,7 +149,7 @@ class FacilitatorDashboard:
             )
         }
         self.moderation = w.VBox()
-        self.tuning = TuningPanel(wb, workshop_id)
+        self.tuning = TuningPanel(wb, workshop_id, t=self.t)
         self.root = w.VBox(
             [
                 self.header,
@@ -138,70 +159,89 @@ class FacilitatorDashboard:
                 self.round_picker,
                 self.status,
                 self._section(
-                    "Who is taking part",
-                    "Registered and active participants per stakeholder group, against the "
-                    "expected mix of the workshop.",
+                    N_("Who is taking part"),
+                    N_(
+                        "Registered and active participants per stakeholder group, against the "
+                        "expected mix of the workshop."
+                    ),
                     ["participation"],
                     ["missing"],
                 ),
                 self._section(
-                    "Ratings and consensus",
-                    "Median and interquartile range (IQR) per option and criterion. Delphi "
-                    "consensus: IQR ≤ 1 (≤ 2 on a 1–9 scale) and at least 70% in the top (or "
-                    "bottom) band with fewer than 15% at the other end.",
+                    N_("Ratings and consensus"),
+                    N_(
+                        "Median and interquartile range (IQR) per option and criterion. Delphi "
+                        "consensus: IQR ≤ 1 (≤ 2 on a 1–9 scale) and at least 70% in the top (or "
+                        "bottom) band with fewer than 15% at the other end."
+                    ),
                     ["ratings"],
                     ["ratings"],
                 ),
                 self._section(
-                    "Approval and ranking",
-                    "Share of voters approving each option, Borda points from the rankings "
-                    "(rank r of k earns k − r + 1), and Kendall's W for agreement on the order.",
+                    N_("Approval and ranking"),
+                    N_(
+                        "Share of voters approving each option, Borda points from the rankings "
+                        "(rank r of k earns k − r + 1), and Kendall's W for agreement on the order."
+                    ),
                     ["rankings"],
                     ["consensus"],
                 ),
                 self._section(
-                    "What matters most: criteria weights",
-                    "Each participant spreads the workshop's points (e.g. 100) over the "
-                    "criteria; a criterion's weight is its mean number of points divided by "
-                    "the budget, overall and per stakeholder group.",
+                    N_("What matters most: criteria weights"),
+                    N_(
+                        "Each participant spreads the workshop's points (e.g. 100) over the "
+                        "criteria; a criterion's weight is its mean number of points divided by "
+                        "the budget, overall and per stakeholder group."
+                    ),
                     ["weights"],
                     ["weights"],
                 ),
                 self._section(
-                    "Stability between rounds",
-                    "Change in the coefficient of variation of each rating since the previous "
-                    "round, and weighted kappa for participants who rated in both.",
+                    N_("Stability between rounds"),
+                    N_(
+                        "Change in the coefficient of variation of each rating since the previous "
+                        "round, and weighted kappa for participants who rated in both."
+                    ),
                     ["stability"],
                     ["stability"],
                 ),
                 self._section(
-                    "Opinion groups",
-                    "Participants placed by their statement votes (PCA), grouped by k-means "
-                    "with k chosen by silhouette; each group's representative statements.",
+                    N_("Opinion groups"),
+                    N_(
+                        "Participants placed by their statement votes (PCA), grouped by k-means "
+                        "with k chosen by silhouette; each group's representative statements."
+                    ),
                     ["opinions"],
                     ["opinions"],
                 ),
                 self._section(
-                    "Statements: where the groups agree",
-                    "Group-informed consensus: the product over opinion groups of "
-                    "(agrees + 1) / (votes + 2). High only when every group agrees.",
+                    N_("Statements: where the groups agree"),
+                    N_(
+                        "Group-informed consensus: the product over opinion groups of "
+                        "(agrees + 1) / (votes + 2). High only when every group agrees."
+                    ),
                     ["statements"],
                     ["statements"],
                 ),
                 self._section(
-                    "Do the top options hold? Aggregation-method sensitivity",
-                    "The rank of each option under Borda, approval, score (mean rating) and "
-                    "group-informed consensus on approvals.",
+                    N_("Do the top options hold? Aggregation-method sensitivity"),
+                    N_(
+                        "The rank of each option under Borda, approval, score (mean rating) and "
+                        "group-informed consensus on approvals."
+                    ),
                     ["sensitivity"],
                     ["sensitivity"],
                 ),
                 self.tuning.widget(),
                 _Section(
-                    "Moderation",
-                    "Approve participants' proposed statements before others can vote on them; "
-                    "hide statements or comments that break the workshop's rules. Every action "
-                    "and its reason is logged.",
+                    N_("Moderation"),
+                    N_(
+                        "Approve participants' proposed statements before others can vote on them; "
+                        "hide statements or comments that break the workshop's rules. Every action "
+                        "and its reason is logged."
+                    ),
                     w.VBox([self.moderation, self.text["log"]]),
+                    self.t,
                 ).widget(),
             ]
         )
@@ -209,7 +249,7 @@ class FacilitatorDashboard:
 
     def _section(self, title: str, help: str, images: list[str], texts: list[str]) -> w.Widget:
         body = w.VBox([*(self.img[i] for i in images), *(self.text[t] for t in texts)])
-        return _Section(title, help, body).widget()
+        return _Section(title, help, body, self.t).widget()
 
     # -- entry point --------------------------------------------------------------------
     @classmethod
@@ -222,12 +262,14 @@ class FacilitatorDashboard:
             display(_picker(wb))
             return
         try:
-            wb.workshops.get(int(raw))
+            info = wb.workshops.get(int(raw))
         except WorkbenchError as exc:
-            display(_html(f"<p role='alert' class='wb-status-error'>{escape(str(exc))}</p>"))
+            message = escape(error_text(exc, ENGLISH))
+            display(_html(f"<p role='alert' class='wb-status-error'>{message}</p>"))
             return
-        dashboard = cls(wb, int(raw))
-        dashboard.status.value = "<p class='wb-muted'>Loading the workshop's figures…</p>"
+        dashboard = cls(wb, int(raw), translator(info.language))
+        loading = escape(dashboard.t._("Loading the workshop's figures…"), quote=False)
+        dashboard.status.value = dashboard.wrap(f"<p class='wb-muted'>{loading}</p>")
         display(dashboard.root)
         dashboard.start()  # the first refresh runs after the page has appeared
 
@@ -247,8 +289,9 @@ class FacilitatorDashboard:
                     self.render(summary)
             except Exception:  # keep polling; say so on the page
                 log.exception("dashboard refresh failed")
-                self.status.value = (
-                    "<p role='alert' class='wb-status-error'>The last refresh failed; retrying.</p>"
+                failed = escape(self.t._("The last refresh failed; retrying."))
+                self.status.value = self.wrap(
+                    f"<p role='alert' class='wb-status-error'>{failed}</p>"
                 )
             await asyncio.sleep(self.POLL_S)
 
@@ -258,7 +301,7 @@ class FacilitatorDashboard:
         fingerprint = self.wb.workshops.activity(self.workshop_id)
         if not force and fingerprint == self._fingerprint:
             return None
-        summary = summarise(self.wb, self.workshop_id, round_number=self.round_choice)
+        summary = summarise(self.wb, self.workshop_id, round_number=self.round_choice, t=self.t)
         self.tuning.prepare(summary.info, summary.round, fingerprint)  # tunes only on a change
         self._fingerprint = fingerprint
         return summary
@@ -270,55 +313,77 @@ class FacilitatorDashboard:
             self.render(summary)
 
     # -- rendering ------------------------------------------------------------------------
+    def wrap(self, html: str) -> str:
+        """``html`` marked with the dashboard's language when it is not the page's (English)."""
+        return in_language(html, self.t)
+
     def render(self, s: WorkshopSummary) -> None:
         """Update every widget from a summary."""
-        info = s.info
-        self.header.value = (
-            f"<header class='wb-card'><h1>Facilitator dashboard</h1><h2>{escape(info.title)}</h2>"
-            f"<p class='wb-muted'>Workshop {info.id} · {escape(info.state)} · round "
-            f"{info.current_round} · case {escape(info.case_slug)} · evidence "
-            f"{escape(info.bundle_hash)}</p></header>"
+        info, t = s.info, self.t
+        facts = t._(
+            "Workshop {id} · {state} · round {round} · case {case} · evidence {evidence}"
+        ).format(
+            id=info.id,
+            state=t._(STATES.get(info.state, info.state)),
+            round=info.current_round,
+            case=info.case_slug,
+            evidence=info.bundle_hash,
+        )
+        self.header.value = self.wrap(
+            f"<header class='wb-card'><h1>{_h(t._('Facilitator dashboard'))}</h1>"
+            f"<h2>{escape(info.title)}</h2><p class='wb-muted'>{escape(facts)}</p></header>"
         )
         self._render_controls(info.state)
         self._sync_rounds(info.current_round, s.round)
-        now = datetime.now(UTC).strftime("%H:%M:%S UTC")
+        now = t.datetime(datetime.now(UTC))
         shown = (
             ""
             if s.round == info.current_round
-            else f" Showing round {s.round} (its answers can no longer change)."
+            else " "
+            + t._("Showing round {round} (its answers can no longer change).").format(round=s.round)
         )
         counts = (
-            f"{s.registered} registered, {s.active} active in round {info.current_round}, "
-            f"{s.n_feedback} answers in round {s.round}.{shown}"
+            t._(
+                "{registered} registered, {active} active in round {current}, {answers} answers "
+                "in round {round}."
+            ).format(
+                registered=s.registered,
+                active=s.active,
+                current=info.current_round,
+                answers=s.n_feedback,
+                round=s.round,
+            )
+            + shown
             if info.current_round >= 1
-            else "a draft: participants can join once you open it."
+            else t._("a draft: participants can join once you open it.")
         )
-        self.status.value = (
-            f"<p class='wb-muted' aria-live='polite'>Live: updated at {now}; {counts}</p>"
-        )
+        live = t._("Live: updated at {time}; {counts}").format(time=now, counts=counts)
+        self.status.value = self.wrap(f"<p class='wb-muted' aria-live='polite'>{_h(live)}</p>")
         for name, png in s.figures.items():
-            self.img[name].value = figure_html(png, s.alt[name])
+            self.img[name].value = self.wrap(figure_html(png, s.alt[name]))
         for name, html in s.html.items():
             if name in self.text:  # "comments" are shown in the moderation section
-                self.text[name].value = html
-        self.text["log"].value = "<h3>Moderation log</h3>" + log_html(s.log)
+                self.text[name].value = self.wrap(html)
+        self.text["log"].value = self.wrap(
+            f"<h3>{_h(t._('Moderation log'))}</h3>" + log_html(s.log, t)
+        )
         self.tuning.render()
         key = tuple((i.kind, i.id, i.status) for i in s.queue)
         if key != self._moderation_key:
             self._moderation_key = key
+            nothing = f"<p>{_h(t._('Nothing to moderate yet.'))}</p>"
             self.moderation.children = [self._moderation_row(i) for i in s.queue] or [
-                _html("<p>Nothing to moderate yet.</p>", "wb-muted")
+                _html(nothing, "wb-muted", t)
             ]
 
     def _render_controls(self, state: str) -> None:
         actions = {"draft": ["open"], "open": ["next-round", "close"], "closed": []}[state]
-        labels = {"open": "Open workshop", "next-round": "Start next round", "close": "Close"}
         buttons = []
         for action in actions:
-            button = w.Button(description=labels[action], button_style="primary")
+            button = w.Button(description=self.t._(ACTIONS[action]), button_style="primary")
             button.on_click(self._ask(action) if action in CONFIRM else self._act(action))
             buttons.append(button)
-        refresh = w.Button(description="Refresh now", icon="")
+        refresh = w.Button(description=self.t._("Refresh now"), icon="")
         refresh.on_click(lambda _b: self.refresh(force=True))
         self.controls.children = [*buttons, refresh]
 
@@ -330,7 +395,14 @@ class FacilitatorDashboard:
         self._syncing = True
         try:
             self.round_picker.options = [
-                (f"Round {r}" + (" (current)" if r == current else ""), r)
+                (
+                    (
+                        self.t._("Round {number} (current)")
+                        if r == current
+                        else self.t._("Round {number}")
+                    ).format(number=r),
+                    r,
+                )
                 for r in range(1, current + 1)
             ]
             self.round_picker.value = shown
@@ -349,7 +421,7 @@ class FacilitatorDashboard:
 
     def _ask(self, action: str) -> Callable[[Any], None]:
         """A click handler that asks before an action that cannot be undone."""
-        label, question = CONFIRM[action]
+        label, question = (self.t._(text) for text in CONFIRM[action])
         act = self._act(action)
 
         def done(button: Any, confirmed: bool) -> None:
@@ -359,11 +431,13 @@ class FacilitatorDashboard:
 
         def ask(_button: Any) -> None:
             yes = w.Button(description=label, button_style="danger")
-            no = w.Button(description="Cancel")
+            no = w.Button(description=self.t._("Cancel"))
             yes.on_click(lambda b: done(b, True))
             no.on_click(lambda b: done(b, False))
             self.confirm.children = [
-                _html(f"<p role='alert'><strong>{escape(question)}</strong></p>", "wb-confirm"),
+                _html(
+                    f"<p role='alert'><strong>{escape(question)}</strong></p>", "wb-confirm", self.t
+                ),
                 w.HBox([yes, no]),
             ]
 
@@ -376,8 +450,9 @@ class FacilitatorDashboard:
             try:
                 change()
             except WorkbenchError as exc:
-                self.status.value = (
-                    f"<p role='alert' class='wb-status-error'>{escape(str(exc))}</p>"
+                message = escape(error_text(exc, self.t))
+                self.status.value = self.wrap(
+                    f"<p role='alert' class='wb-status-error'>{message}</p>"
                 )
                 return
             self.refresh(force=True)
@@ -385,25 +460,35 @@ class FacilitatorDashboard:
         return run
 
     def _moderation_row(self, item: ModerationItem) -> w.Widget:
-        where = "proposed statement" if item.kind == "statement" else f"comment, round {item.round}"
-        if item.kind == "statement" and item.author is None:
-            where = "seed statement"
-        about = f" on {escape(item.about)}" if item.about and item.about != "general" else ""
-        who = escape(item.author or "facilitator")
+        t = self.t
+        about = item.about if item.about and item.about != "general" else ""
+        if item.kind == "statement":
+            where = t._("seed statement") if item.author is None else t._("proposed statement")
+            if about:
+                where = t._("{what} on {about}").format(what=where, about=about)
+        elif about:
+            where = t._("comment, round {round} on {about}").format(round=item.round, about=about)
+        else:
+            where = t._("comment, round {round}").format(round=item.round)
+        who = escape(item.author or t._("facilitator"))
+        status = escape(t._(MODERATION_STATUS.get(item.status, item.status)))
+        by = _h(t._("{what} by {who}")).format(what=f"<strong>{escape(where)}</strong>", who=who)
         text = _html(
-            f"<p><strong>{escape(where)}{about}</strong> by {who} · "
+            f"<p>{by} · "
             f"<span class='wb-status-{'error' if item.status == 'hidden' else 'ok'}'>"
-            f"{escape(item.status)}</span></p><blockquote>{escape(item.text)}</blockquote>",
+            f"{status}</span></p><blockquote>"
+            f"{text_html(item.text, language_of(item), t)}</blockquote>",
             "wb-moderation-text",
+            t,
         )
-        reason = w.Text(placeholder="Reason (required to hide)", layout=w.Layout(width="22em"))
+        reason = w.Text(placeholder=t._("Reason (required to hide)"), layout=w.Layout(width="22em"))
         buttons = []
         if item.status != ("approved" if item.kind == "statement" else "visible"):
-            approve = w.Button(description="Approve", button_style="success")
+            approve = w.Button(description=t._("Approve"), button_style="success")
             approve.on_click(self._moderate(item, "approve", reason))
             buttons.append(approve)
         if item.status != "hidden":
-            hide = w.Button(description="Hide", button_style="danger")
+            hide = w.Button(description=t._("Hide"), button_style="danger")
             hide.on_click(self._moderate(item, "hide", reason))
             buttons.append(hide)
         row = w.VBox([text, w.HBox([reason, *buttons])])
@@ -423,34 +508,54 @@ class FacilitatorDashboard:
         )
 
 
-def _downloads_html(workshop_id: int) -> str:
+#: a workshop's states and a moderated item's status, as people read them
+STATES = {"draft": N_("draft"), "open": N_("open"), "closed": N_("closed")}
+MODERATION_STATUS = {
+    "pending": N_("pending"),
+    "approved": N_("approved"),
+    "visible": N_("visible"),
+    "hidden": N_("hidden"),
+}
+
+
+def _h(text: str) -> str:
+    return escape(text, quote=False)
+
+
+def _downloads_html(workshop_id: int, t: Translator = ENGLISH) -> str:
     """Links to the workshop's exports and minutes on the lab's REST API (same login)."""
     base = lab_path_from_dashboard(f"workbench/api/workshops/{int(workshop_id)}")
     links = [
-        (f"{base}/export?format=xlsx", "Answers (Excel)"),
-        (f"{base}/export?format=csv", "Answers (CSV, zip)"),
-        (f"{base}/export?format=json", "Answers (JSON)"),
-        (f"{base}/minutes", "Minutes (HTML, takes a few seconds)"),
+        (f"{base}/export?format=xlsx", t._("Answers (Excel)")),
+        (f"{base}/export?format=csv", t._("Answers (CSV, zip)")),
+        (f"{base}/export?format=json", t._("Answers (JSON)")),
+        (f"{base}/minutes", t._("Minutes (HTML, takes a few seconds)")),
     ]
-    items = " · ".join(f"<a href='{escape(url)}' download>{text}</a>" for url, text in links)
+    items = " · ".join(f"<a href='{escape(url)}' download>{_h(text)}</a>" for url, text in links)
+    note = t._(
+        "Exports name participants only by pseudonymous id; files are built on request and "
+        "not kept on the server."
+    )
     return (
-        f"<p><strong>Download:</strong> {items}</p><p class='wb-muted'>Exports name "
-        "participants only by pseudonymous id; files are built on request and not kept on "
-        "the server.</p>"
+        f"<p><strong>{_h(t._('Download:'))}</strong> {items}</p><p class='wb-muted'>{_h(note)}</p>"
     )
 
 
-def _picker(wb: Workbench) -> w.Widget:
+def _picker(wb: Workbench, t: Translator = ENGLISH) -> w.Widget:
     """Links to every workshop's dashboard (when the URL names none)."""
     rows = "".join(
-        f"<li><a href='?workshop={i.id}'>{escape(i.title)}</a> ({escape(i.state)}, round "
-        f"{i.current_round})</li>"
+        f"<li><a href='?workshop={i.id}'>{escape(i.title)}</a> ("
+        + escape(
+            t._("{state}, round {round}").format(
+                state=t._(STATES.get(i.state, i.state)), round=i.current_round
+            )
+        )
+        + ")</li>"
         for i in wb.workshops.list()
     )
-    return _html(
-        "<h1>Facilitator dashboard</h1><p>Choose a workshop:</p>"
-        + (f"<ul>{rows}</ul>" if rows else "<p>No workshops yet.</p>")
-    )
+    head = f"<h1>{_h(t._('Facilitator dashboard'))}</h1><p>{_h(t._('Choose a workshop:'))}</p>"
+    none = f"<p>{_h(t._('No workshops yet.'))}</p>"
+    return _html(head + (f"<ul>{rows}</ul>" if rows else none), t=t)
 
 
 __all__ = ["FacilitatorDashboard"]

@@ -2,15 +2,17 @@
 
 :func:`summarise` is the single place that turns the analysis of a workshop
 (:mod:`workbench.participation.analysis`) into what the dashboard and the minutes show,
-so the two always agree. Names never appear; participant text is escaped.
+so the two always agree. Names never appear; participant text is escaped. Everything is
+in the workshop's default language (``WorkshopInfo.language``); a participant's text in
+another language is marked with its ``lang`` and a visible tag (:func:`text_html`).
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from html import escape
 from typing import Any
 
@@ -18,21 +20,24 @@ import numpy as np
 
 from workbench.classifications import STAKEHOLDER_GROUPS
 from workbench.facilitation import alttext, plots
+from workbench.i18n import ENGLISH, LANGUAGES, N_, Translator, translator
 from workbench.participation.moderation import LogEntry, ModerationItem
 from workbench.participation.workshops import Participation, WorkshopInfo
 
-#: sources of the methods, cited in the minutes
-SOURCES = (
-    "Delphi consensus rules (IQR ≤ 1 on a 5-point scale; 70% agreement, the 70/15 rule "
-    "on a 1–9 scale) and Kendall's W = 12S / (m²(n³−n) − m·ΣT): Diamond et al. (2014), "
-    "Defining consensus: a systematic review recommends methodologic criteria for reporting "
-    "of Delphi studies, J Clin Epidemiol 67(4):401–409, doi:10.1016/j.jclinepi.2013.12.002 "
-    "(75% is the median percent-agreement threshold of the 100 studies it reviews); "
-    "Kendall & Babington Smith (1939), Ann Math Stat 10(3):275–287.",
-    "Opinion groups and group-informed consensus re-implemented from the description of "
-    "Pol.is (Small et al. 2021, Polis: scaling deliberation by mapping high-dimensional "
-    "opinion spaces, Recerca 26(2), doi:10.6035/recerca.5516; compdemocracy.org).",
-)
+#: the titles of the minutes' sections
+TITLES = {
+    "participation": N_("Who took part"),
+    "ratings": N_("Ratings and Delphi consensus"),
+    "rankings": N_("Approval and ranking"),
+    "weights": N_("What matters most: criteria weights"),
+    "stability": N_("Stability between rounds"),
+    "opinions": N_("Opinion groups"),
+    "statements": N_("Statements: where the groups agree"),
+    "sensitivity": N_("Do the top options hold?"),
+    "comments": N_("What participants said"),
+    "moderation": N_("Moderation"),
+    "method": N_("Method and sources"),
+}
 
 
 @dataclass
@@ -54,89 +59,74 @@ class WorkshopSummary:
     synthetic: bool = False
     analysis: Any = None
     data_note: str = ""
+    #: the language everything is written in (the workshop's default language)
+    t: Translator = ENGLISH
 
     def minutes_section(self, name: str) -> Iterator[str]:
-        """The HTML parts of one section of the minutes (figures as ``<img>`` with alt text)."""
-        titles = {
-            "participation": "Who took part",
-            "ratings": "Ratings and Delphi consensus",
-            "rankings": "Approval and ranking",
-            "weights": "What matters most: criteria weights",
-            "stability": "Stability between rounds",
-            "opinions": "Opinion groups",
-            "statements": "Statements: where the groups agree",
-            "sensitivity": "Do the top options hold?",
-            "comments": "What participants said",
-            "moderation": "Moderation",
-            "method": "Method and sources",
-        }
-        if name == "overview":
-            yield self._overview()
-            return
-        yield f"<h2>{escape(titles[name])}</h2>"
+        """The HTML parts of one section of the minutes (figures as ``<img>`` with alt text);
+        the overview and the sources of the methods are added by
+        :class:`~workbench.facilitation.minutes.MinutesView`."""
+        t = self.t
+        yield f"<h2>{escape(t._(TITLES[name]))}</h2>"
         if name in self.figures:
             yield figure_html(self.figures[name], self.alt[name])
         extra = {"participation": "missing", "rankings": "consensus"}.get(name, name)
         if extra in self.html:
             yield self.html[extra]
         elif name == "comments":
-            yield "<p>No comments.</p>"
+            yield f"<p>{_h(t._('No comments.'))}</p>"
         if name == "moderation":
-            yield log_html(self.log)
-        if name == "method":
-            yield "<ul>" + "".join(f"<li>{escape(s)}</li>" for s in SOURCES) + "</ul>"
-
-    def _overview(self) -> str:
-        i = self.info
-        when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        lines = [
-            f"<h1>Workshop minutes: {escape(i.title)}</h1>",
-            "<dl class='wb-facts'>",
-            f"<dt>Case study</dt><dd>{escape(i.case_slug)}</dd>",
-            f"<dt>State</dt><dd>{escape(i.state)}, {i.current_round} round(s)</dd>",
-            f"<dt>Opened</dt><dd>{_date(i.opened_at)}</dd>",
-            f"<dt>Closed</dt><dd>{_date(i.closed_at)}</dd>",
-            f"<dt>Evidence version</dt><dd><code>{escape(i.bundle_hash)}</code></dd>",
-            f"<dt>Participants</dt><dd>{self.registered} registered of "
-            f"{i.expected_participants} expected</dd>",
-            f"<dt>Written</dt><dd>{when}</dd>",
-            "</dl>",
-            "<p>Participants are shown by pseudonymous id only; names are never published. "
-            f"Results are for round {self.round} unless stated otherwise.</p>",
-        ]
-        if self.synthetic:
-            lines.append(
-                "<p><strong>SYNTHETIC DEMO DATA.</strong> The evidence shown to participants "
-                "was built on generated demonstration data, not official statistics.</p>"
-            )
-        elif self.data_note:
-            lines.append(f"<p><strong>Data.</strong> {escape(self.data_note)}</p>")
-        return "".join(lines)
+            yield log_html(self.log, t)
 
 
-def _date(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "–"
+def _h(text: str) -> str:
+    """Text (a translated message, filled) for an HTML text node."""
+    return escape(text, quote=False)
 
 
-def log_html(log: list[LogEntry]) -> str:
+def _date(value: datetime | None, t: Translator = ENGLISH) -> str:
+    return escape(t.datetime(value)) if value else "–"
+
+
+def language_of(row: object) -> str | None:
+    """The language a participant's text is written in, if it says (a dict or an object)."""
+    value = row.get("language") if isinstance(row, Mapping) else getattr(row, "language", None)
+    return value if value in LANGUAGES else None
+
+
+def text_html(text: str, language: str | None, t: Translator = ENGLISH) -> str:
+    """A participant's text, escaped; written in another language than ``t``'s, it is
+    marked with its ``lang`` (for screen readers) and a visible tag such as ``[EN]``."""
+    if not language or language == t.code or language not in LANGUAGES:
+        return escape(text)
+    return (
+        f"<span class='wb-lang-tag'>[{language.upper()}]</span> "
+        f'<span lang="{language}">{escape(text)}</span>'
+    )
+
+
+def log_html(log: list[LogEntry], t: Translator = ENGLISH) -> str:
     """The moderation log as an escaped HTML table."""
     if not log:
-        return "<p>No moderation actions.</p>"
+        return f"<p>{_h(t._('No moderation actions.'))}</p>"
     rows = "".join(
-        f"<tr><td>{e.created_at:%Y-%m-%d %H:%M}</td><td>{escape(e.action)}</td>"
+        f"<tr><td>{_date(e.created_at, t)}</td><td>{escape(e.action)}</td>"
         f"<td>{escape(e.target_kind)} {e.target_id}</td><td>{escape(e.reason)}</td>"
         f"<td>{escape(e.actor)}</td></tr>"
         for e in log
     )
-    return (
-        "<table class='wb-table'><thead><tr><th>When</th><th>Action</th><th>On</th>"
-        f"<th>Reason</th><th>By</th></tr></thead><tbody>{rows}</tbody></table>"
+    heads = "".join(
+        f"<th>{escape(h)}</th>"
+        for h in (t._("When"), t._("Action"), t._("On"), t._("Reason"), t._("By"))
     )
+    return f"<table class='wb-table'><thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table>"
 
 
-def group_label(key: str | None) -> str:
-    """A stakeholder group's display name."""
-    return STAKEHOLDER_GROUPS.get(key or "", key or "not given")
+def group_label(key: str | None, t: Translator = ENGLISH) -> str:
+    """A stakeholder group's display name (its English name when not yet translated)."""
+    if not key:
+        return t._("not given")
+    return t._(STAKEHOLDER_GROUPS[key]) if key in STAKEHOLDER_GROUPS else key
 
 
 def figure_html(png: bytes, alt: str) -> str:
@@ -148,45 +138,71 @@ def figure_html(png: bytes, alt: str) -> str:
     )
 
 
-def participation_figures(info: WorkshopInfo, part: Participation) -> tuple[bytes, str, str]:
+def participation_figures(
+    info: WorkshopInfo, part: Participation, t: Translator = ENGLISH
+) -> tuple[bytes, str, str]:
     """The participation chart, its text alternative and the "who is missing" text."""
     counts = {g["group"]: g for g in part.groups}
     keys = list(dict.fromkeys([*info.expected_mix, *counts]))
     registered = [int(counts.get(k, {}).get("registered", 0)) for k in keys]
     active = [int(counts.get(k, {}).get("active", 0)) for k in keys]
     expected = [int(info.expected_mix.get(k, 0)) for k in keys]
-    labels = [group_label(k) for k in keys]
-    fig = plots.participation(labels, registered, active, expected)
-    alt = alttext.participation(labels, registered, active, expected)
+    labels = [group_label(k, t) for k in keys]
+    fig = plots.participation(labels, registered, active, expected, t)
+    alt = alttext.participation(labels, registered, active, expected, t)
     missing = [
-        f"{escape(group_label(k))} ({r} of {e})"
-        for k, r, e in zip(keys, registered, expected, strict=True)
+        escape(
+            t._("{group} ({registered} of {expected})").format(
+                group=label, registered=r, expected=e
+            )
+        )
+        for label, r, e in zip(labels, registered, expected, strict=True)
         if e and r < e
     ]
     if missing:
-        text = f"<p><strong>Missing:</strong> {', '.join(missing)}.</p>"
+        text = f"<p><strong>{_h(t._('Missing:'))}</strong> {', '.join(missing)}.</p>"
     elif info.expected_mix:
-        text = "<p>Every expected stakeholder group is present.</p>"
+        text = f"<p>{_h(t._('Every expected stakeholder group is present.'))}</p>"
     else:
-        text = (
-            "<p>No expected stakeholder mix was set for this workshop, so nobody can be "
-            "flagged as missing (set <code>expected_mix</code> in the workshop spec).</p>"
+        note = t._(
+            "No expected stakeholder mix was set for this workshop, so nobody can be "
+            "flagged as missing (set {field} in the workshop spec)."
         )
+        text = f"<p>{_h(note).format(field='<code>expected_mix</code>')}</p>"
     text += (
-        f"<p>{part.registered} registered of {part.expected} expected ({part.invited} "
-        f"invited); {part.active} active in round {part.round}.</p>"
+        "<p>"
+        + _h(
+            t._(
+                "{registered} registered of {expected} expected ({invited} invited); "
+                "{active} active in round {round}."
+            ).format(
+                registered=part.registered,
+                expected=part.expected,
+                invited=part.invited,
+                active=part.active,
+                round=part.round,
+            )
+        )
+        + "</p>"
     )
     return plots.png(fig), alt, text
 
 
 def summarise(
-    wb: Any, workshop_id: int, *, for_minutes: bool = False, round_number: int | None = None
+    wb: Any,
+    workshop_id: int,
+    *,
+    for_minutes: bool = False,
+    round_number: int | None = None,
+    t: Translator | None = None,
 ) -> WorkshopSummary:
     """Read, analyse and draw one workshop: round ``round_number`` (default: the current
-    round; for the minutes, the last round with answers), compared with the one before."""
+    round; for the minutes, the last round with answers), compared with the one before;
+    in ``t``'s language (default: the workshop's default language)."""
     from workbench.participation.analysis import analyse_workshop
 
     info = wb.workshops.get(workshop_id)
+    t = t or translator(info.language)
     # a round it does not have is a clear error, before any work
     number = info.current_round if round_number is None else info.round_or_current(round_number)
     part = wb.workshops.participation(workshop_id)
@@ -201,8 +217,9 @@ def summarise(
         log=wb.moderation.log(workshop_id),
         synthetic=_synthetic(wb, info),
         data_note=_data_note(wb, info),
+        t=t,
     )
-    png, alt, text = participation_figures(info, part)
+    png, alt, text = participation_figures(info, part, t)
     summary.figures["participation"], summary.html["missing"] = png, text
     summary.alt["participation"] = alt
     if info.current_round < 1:
@@ -215,8 +232,11 @@ def summarise(
     summary.round = number
     summary.analysis = current
     summary.n_feedback = current.n_rows
-    _add_analysis(summary, current, previous)
-    summary.html["comments"] = _comments_html(summary.queue, info)
+    languages = {
+        int(st["id"]): language_of(st) for st in wb.feedback.statements(workshop_id=workshop_id)
+    }
+    _add_analysis(summary, current, previous, languages)
+    summary.html["comments"] = _comments_html(summary.queue, info, t)
     return summary
 
 
@@ -234,128 +254,164 @@ def _data_note(wb: Any, info: WorkshopInfo) -> str:
     return ""
 
 
-def _comments_html(queue: list[ModerationItem], info: WorkshopInfo) -> str:
+def _comments_html(queue: list[ModerationItem], info: WorkshopInfo, t: Translator) -> str:
     labels = {o["key"]: o["label"] for o in info.options}
     shown = [i for i in queue if i.kind == "comment" and i.status == "visible"]
     if not shown:
-        return "<p>No comments.</p>"
+        return f"<p>{_h(t._('No comments.'))}</p>"
     shown.sort(key=lambda i: (i.round or 0, i.about or "", i.id))
     items = "".join(
-        f"<li><strong>Round {i.round}, {escape(labels.get(i.about or '', 'general'))}</strong> "
-        f"({escape(i.author or '')}): {escape(i.text)}</li>"
+        "<li><strong>"
+        + escape(
+            t._("Round {number}, {about}").format(
+                number=i.round, about=labels.get(i.about or "", t._("general"))
+            )
+        )
+        + f"</strong> ({escape(i.author or '')}): {text_html(i.text, language_of(i), t)}</li>"
         for i in shown
     )
     return f"<ul class='wb-reasons'>{items}</ul>"
 
 
 METHOD_LABELS = {
-    "borda": "Borda",
-    "approval": "Approval",
-    "score": "Score (mean rating)",
-    "group_consensus": "Group-informed consensus",
+    "borda": N_("Borda"),
+    "approval": N_("Approval"),
+    "score": N_("Score (mean rating)"),
+    "group_consensus": N_("Group-informed consensus"),
 }
 
 
-def _add_analysis(summary: WorkshopSummary, a: Any, previous: Any) -> None:
+def _method(name: str, t: Translator) -> str:
+    return t._(METHOD_LABELS[name]) if name in METHOD_LABELS else name
+
+
+def _add_analysis(
+    summary: WorkshopSummary, a: Any, previous: Any, languages: Mapping[int, str | None]
+) -> None:
     """Figures and text from the analysis of the current round."""
+    t = summary.t
     n_opt, n_crit = len(a.options), len(a.criteria)
     r = a.ratings
     grid = (n_opt, n_crit)
     median, iqr, consensus = (x.reshape(grid) for x in (r.median, r.iqr, r.consensus))
     args = (a.option_labels, a.criterion_labels, median, iqr)
-    summary.figures["ratings"] = plots.png(plots.ratings_heatmap(*args, consensus, a.scale_max))
-    summary.alt["ratings"] = alttext.ratings(*args, r.n.reshape(grid), consensus, a.scale_max)
-    summary.html["ratings"] = _ratings_html(a)
+    summary.figures["ratings"] = plots.png(plots.ratings_heatmap(*args, consensus, a.scale_max, t))
+    summary.alt["ratings"] = alttext.ratings(*args, r.n.reshape(grid), consensus, a.scale_max, t)
+    summary.html["ratings"] = _ratings_html(a, t)
     share = np.nan_to_num(a.approvals.share)
-    summary.figures["rankings"] = plots.png(plots.rankings(a.option_labels, share, a.borda))
-    summary.alt["rankings"] = alttext.rankings(a.option_labels, share, a.borda)
-    summary.html["consensus"] = _concordance_html(a)
+    summary.figures["rankings"] = plots.png(plots.rankings(a.option_labels, share, a.borda, t))
+    summary.alt["rankings"] = alttext.rankings(a.option_labels, share, a.borda, t)
+    summary.html["consensus"] = _concordance_html(a, t)
     weights = a.weights
     if weights is None or not weights.asked:
-        summary.html["weights"] = (
-            "<p>This workshop does not ask participants to spread points over the criteria.</p>"
+        summary.html["weights"] = "<p>{}</p>".format(
+            _h(t._("This workshop does not ask participants to spread points over the criteria."))
         )
     else:
         summary.figures["weights"], summary.alt["weights"], summary.html["weights"] = _weights(
-            weights
+            weights, t
         )
-    for name, part in (
-        ("stability", _stability),
-        ("opinions", _opinions),
-        ("statements", _statements),
-        ("sensitivity", _sensitivity),
-    ):
-        summary.figures[name], summary.alt[name], summary.html[name] = part(a)
+    summary.figures["stability"], summary.alt["stability"], summary.html["stability"] = _stability(
+        a, t
+    )
+    summary.figures["opinions"], summary.alt["opinions"], summary.html["opinions"] = _opinions(
+        a, t, languages
+    )
+    summary.figures["statements"], summary.alt["statements"], summary.html["statements"] = (
+        _statements(a, t, languages)
+    )
+    summary.figures["sensitivity"], summary.alt["sensitivity"], summary.html["sensitivity"] = (
+        _sensitivity(a, t)
+    )
 
 
-def _fmt(x: float | None, digits: int = 1) -> str:
+def _fmt(x: float | None, digits: int = 1, t: Translator = ENGLISH) -> str:
     if x is None or not np.isfinite(x):
         return "–"
-    text = f"{x:.{digits}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return alttext.num(x, digits, t)
 
 
-def _ratings_html(a: Any) -> str:
+def _heads(*names: str) -> str:
+    return "".join(f"<th>{_h(name)}</th>" for name in names)
+
+
+def _ratings_html(a: Any, t: Translator) -> str:
     r = a.ratings
     n_crit = len(a.criteria)
     rows = []
     for i in range(len(r.n)):
         option, criterion = a.option_labels[i // n_crit], a.criterion_labels[i % n_crit]
-        consensus = {"in": "agreed: in", "out": "agreed: out"}.get(str(r.agreement[i]), "")
         rated = r.n[i] > 0
         if r.consensus[i]:
-            verdict = f"<span class='wb-status-ok'>✓ consensus ({consensus})</span>"
+            agreed = {
+                "in": t._("✓ consensus (agreed: in)"),
+                "out": t._("✓ consensus (agreed: out)"),
+            }
+            verdict = agreed.get(str(r.agreement[i]), t._("✓ consensus"))
+            verdict = f"<span class='wb-status-ok'>{_h(verdict)}</span>"
         elif not rated:
-            verdict = "<span class='wb-muted'>no ratings yet: asked again next round</span>"
+            verdict = t._("no ratings yet: asked again next round")
+            verdict = f"<span class='wb-muted'>{_h(verdict)}</span>"
         else:
-            verdict = "<span class='wb-muted'>no consensus: asked again next round</span>"
-        iqr = f"{_fmt(r.q1[i])}–{_fmt(r.q3[i])}" if rated else "–"
-        top = f"{_fmt(r.top_share[i] * 100, 0)}%" if rated else "–"
+            verdict = t._("no consensus: asked again next round")
+            verdict = f"<span class='wb-muted'>{_h(verdict)}</span>"
+        iqr = f"{_fmt(r.q1[i], t=t)}–{_fmt(r.q3[i], t=t)}" if rated else "–"
+        top = t.percent(float(r.top_share[i])) if rated else "–"
         rows.append(
             f"<tr><td>{escape(option)}</td><td>{escape(criterion)}</td>"
-            f"<td class='wb-num'>{int(r.n[i])}</td><td class='wb-num'>{_fmt(r.median[i])}</td>"
+            f"<td class='wb-num'>{int(r.n[i])}</td><td class='wb-num'>{_fmt(r.median[i], t=t)}</td>"
             f"<td class='wb-num'>{iqr}</td><td class='wb-num'>{top}</td><td>{verdict}</td></tr>"
         )
-    settled = int(np.sum(r.consensus))
+    settled = t._("{settled} of {total} items reached consensus in round {round}.").format(
+        settled=int(np.sum(r.consensus)), total=len(r.n), round=a.round
+    )
+    heads = _heads(
+        t._("Option"), t._("Criterion"), t._("n"), t._("Median"), t._("Middle half (IQR)"),
+        t._("Top band"), t._("Consensus"),
+    )  # fmt: skip
     return (
-        f"<p>{settled} of {len(r.n)} items reached consensus in round {a.round}.</p>"
-        "<table class='wb-table'><thead><tr><th>Option</th><th>Criterion</th><th>n</th>"
-        "<th>Median</th><th>Middle half (IQR)</th><th>Top band</th><th>Consensus</th></tr>"
+        f"<p>{_h(settled)}</p><table class='wb-table'><thead><tr>{heads}</tr>"
         f"</thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 
-def _concordance_html(a: Any) -> str:
-    parts = [
-        f"<p>Approvals from {a.approval_voters} participant(s); rankings from {a.rankings}.</p>"
-    ]
-    labels = {"ranking": "the rankings"} | {
-        f"rating:{c}": f"ratings on {label}"
+def _concordance_html(a: Any, t: Translator) -> str:
+    said = t.ngettext(
+        "Approvals from {n} participant; rankings from {rankings}.",
+        "Approvals from {n} participants; rankings from {rankings}.",
+        a.approval_voters,
+    )
+    parts = [f"<p>{_h(said.format(n=a.approval_voters, rankings=a.rankings))}</p>"]
+    labels = {"ranking": t._("the rankings")} | {
+        f"rating:{c}": t._("ratings on {criterion}").format(criterion=label)
         for c, label in zip(a.criteria, a.criterion_labels, strict=True)
     }
     for key, kw in a.concordance.items():
-        parts.append(
-            f"<p>Kendall's W for {escape(labels.get(key, key))}: <strong>{kw.w:.2f}</strong> "
-            f"({kw.m} raters, {kw.n} options; χ² = {kw.chi2:.1f}, p = {kw.p_value:.3f}). "
-            "1 means everyone orders the options the same way, 0 no agreement.</p>"
+        w = f"<strong>{t.number(kw.w, 2)}</strong>"
+        text = _h(
+            t._(
+                "Kendall's W for {what}: {w} ({m} raters, {n} options; χ² = {chi2}, p = {p}). "
+                "1 means everyone orders the options the same way, 0 no agreement."
+            )
         )
+        fields = {"m": kw.m, "n": kw.n, "chi2": t.number(kw.chi2, 1), "p": t.number(kw.p_value, 3)}
+        parts.append(f"<p>{text.format(what=escape(labels.get(key, key)), w=w, **fields)}</p>")
     if not a.concordance:
-        parts.append("<p>Kendall's W needs at least two rankings.</p>")
+        parts.append("<p>{}</p>".format(_h(t._("Kendall's W needs at least two rankings."))))
     return "".join(parts)
 
 
-def _weights(wt: Any) -> tuple[bytes, str, str]:
+def _weights(wt: Any, t: Translator) -> tuple[bytes, str, str]:
     """Criteria weights (mean points / budget) overall and per stakeholder group."""
-    groups = [group_label(g) for g in wt.groups]
+    groups = [group_label(g, t) for g in wt.groups]
     counted = [f"{g} ({int(n)})" for g, n in zip(groups, wt.group_n, strict=True)]
-    fig = plots.weights(
-        wt.criterion_labels, wt.overall, counted, wt.by_group, overall_label=f"overall ({wt.n})"
-    )
+    overall = t._("overall ({n})").format(n=wt.n)
+    fig = plots.weights(wt.criterion_labels, wt.overall, counted, wt.by_group, overall, t)
     alt = alttext.weights(
-        wt.criterion_labels, wt.overall, wt.n, groups, wt.by_group, wt.group_n.tolist()
+        wt.criterion_labels, wt.overall, wt.n, groups, wt.by_group, wt.group_n.tolist(), t
     )
     if wt.n == 0:
-        return plots.png(fig), alt, "<p>Nobody has spread their points yet.</p>"
+        return plots.png(fig), alt, f"<p>{_h(t._('Nobody has spread their points yet.'))}</p>"
     heads = "".join(
         f"<th scope='col'>{escape(g)} ({int(n)})</th>"
         for g, n in zip(groups, wt.group_n, strict=True)
@@ -363,143 +419,182 @@ def _weights(wt: Any) -> tuple[bytes, str, str]:
     table = np.column_stack([wt.overall, wt.by_group.T])  # criteria × (overall, groups)
     rows = "".join(
         f"<tr><th scope='row'>{escape(label)}</th>"
-        + "".join(f"<td class='wb-num'>{_fmt(x, 3)}</td>" for x in table[j])
+        + "".join(f"<td class='wb-num'>{_fmt(x, 3, t)}</td>" for x in table[j])
         + "</tr>"
         for j, label in enumerate(wt.criterion_labels)
     )
+    said = t.ngettext(
+        "{n} participant spread {budget} points each over the criteria. A weight is the mean "
+        "of the points a criterion received divided by {budget}; each column adds up to 1.",
+        "{n} participants spread {budget} points each over the criteria. A weight is the mean "
+        "of the points a criterion received divided by {budget}; each column adds up to 1.",
+        wt.n,
+    ).format(n=wt.n, budget=wt.budget)
+    caption = t._("Criteria weights, overall and per stakeholder group (participants)")
     text = (
-        f"<p>{wt.n} participant(s) spread {wt.budget} points each over the criteria. A weight is "
-        f"the mean of the points a criterion received divided by {wt.budget}; each column adds "
-        "up to 1.</p>"
-        "<table class='wb-table'><caption>Criteria weights, overall and per stakeholder group "
-        f"(participants)</caption><thead><tr><th scope='col'>Criterion</th>"
-        f"<th scope='col'>Overall ({wt.n})</th>{heads}</tr></thead><tbody>{rows}</tbody></table>"
+        f"<p>{_h(said)}</p><table class='wb-table'><caption>{_h(caption)}</caption><thead><tr>"
+        f"<th scope='col'>{_h(t._('Criterion'))}</th><th scope='col'>"
+        f"{_h(t._('Overall ({n})').format(n=wt.n))}</th>{heads}</tr></thead><tbody>{rows}"
+        "</tbody></table>"
     )
     return plots.png(fig), alt, text
 
 
-def _stability(a: Any) -> tuple[bytes, str, str]:
+def _stability(a: Any, t: Translator) -> tuple[bytes, str, str]:
     st = a.stability
     if st is None:
-        fig = plots.stability([], [], 0.15)
-        alt = alttext.stability([], [], 0.15)
-        return plots.png(fig), alt, "<p>Stability is measured from round 2 on.</p>"
+        fig = plots.stability([], [], 0.15, t)
+        alt = alttext.stability([], [], 0.15, t)
+        return plots.png(fig), alt, f"<p>{_h(t._('Stability is measured from round 2 on.'))}</p>"
     keys = [f"{o} / {c}" for o in a.option_labels for c in a.criterion_labels]
     known = [i for i in range(len(keys)) if np.isfinite(st.cv_change[i])]
     items, changes = [keys[i] for i in known], [float(st.cv_change[i]) for i in known]
-    fig = plots.stability(items, changes, st.threshold)
+    fig = plots.stability(items, changes, st.threshold, t)
     stable = int(np.sum(st.stable[known])) if known else 0
     kappas = [float(st.kappa[i]) for i in known if np.isfinite(st.kappa[i])]
-    kappa = f" Median weighted kappa between rounds: {np.median(kappas):.2f}." if kappas else ""
-    text = (
-        f"<p>{stable} of {len(known)} items are stable between round {a.previous_round} and "
-        f"round {a.round} (change in coefficient of variation below {st.threshold:g}).{kappa}</p>"
+    said = t._(
+        "{stable} of {n} items are stable between round {previous} and round {round} (change "
+        "in coefficient of variation below {threshold})."
+    ).format(
+        stable=stable,
+        n=len(known),
+        previous=a.previous_round,
+        round=a.round,
+        threshold=alttext.num(st.threshold, 3, t),
     )
-    return plots.png(fig), alttext.stability(items, changes, st.threshold), text
+    if kappas:
+        kappa = t._("Median weighted kappa between rounds: {kappa}.")
+        said += " " + kappa.format(kappa=t.number(float(np.median(kappas)), 2))
+    return plots.png(fig), alttext.stability(items, changes, st.threshold, t), f"<p>{_h(said)}</p>"
 
 
 def _code(a: Any, statement_id: int) -> str:
     return f"S{a.statement_ids.index(statement_id) + 1}"
 
 
-def _opinions(a: Any) -> tuple[bytes, str, str]:
+def _opinions(a: Any, t: Translator, languages: Mapping[int, str | None]) -> tuple[bytes, str, str]:
     g = a.opinions
     if not g.found:
-        fig = plots.opinion_map(np.zeros((0, 2)), np.zeros(0, int), [])
-        reason = escape(g.reason or "not enough votes")
-        return plots.png(fig), alttext.opinion_map([]), f"<p>No opinion groups yet: {reason}.</p>"
-    fig = plots.opinion_map(np.asarray(g.coords), np.asarray(g.labels), g.group_sizes)
+        fig = plots.opinion_map(np.zeros((0, 2)), np.zeros(0, int), [], t)
+        reason = g.reason or t._("not enough votes")
+        said = _h(t._("No opinion groups yet: {reason}.")).format(reason=escape(reason))
+        return plots.png(fig), alttext.opinion_map([], t), f"<p>{said}</p>"
+    fig = plots.opinion_map(np.asarray(g.coords), np.asarray(g.labels), g.group_sizes, t)
     texts = dict(zip(a.statement_ids, a.statement_texts, strict=True))
-    parts = [
-        f"<p>{sum(g.group_sizes)} participants with enough votes form {g.k} opinion groups "
-        f"(silhouette {g.silhouette.get(g.k, float('nan')):.2f}).</p>"
-    ]
+    said = t._(
+        "{n} participants with enough votes form {k} opinion groups (silhouette {silhouette})."
+    ).format(
+        n=sum(g.group_sizes), k=g.k, silhouette=t.number(g.silhouette.get(g.k, float("nan")), 2)
+    )
+    parts = [f"<p>{_h(said)}</p>"]
     for gi, reps in enumerate(g.representative):
-        name = f"group {chr(65 + gi)} ({g.group_sizes[gi]})"
+        name = escape(f"{alttext.group_name(gi, t)} ({g.group_sizes[gi]})")
         if not reps:
-            parts.append(f"<p><strong>{name}</strong>: no statement sets it apart.</p>")
+            none = _h(t._("{group}: no statement sets it apart."))
+            parts.append(f"<p>{none.format(group=f'<strong>{name}</strong>')}</p>")
             continue
+        line = _h(
+            t._("{code} “{text}”: {share} of the group agree, {others} of the others (z = {z})")
+        )
         items = "".join(
-            f"<li>{_code(a, rep.statement_id)} “{escape(texts[rep.statement_id])}”: "
-            f"{_share(g.agrees[gi], g.votes[gi], a.statement_ids.index(rep.statement_id))} "
-            f"of the group agree, {_others(g, gi, a.statement_ids.index(rep.statement_id))} "
-            f"of the others (z = {rep.z:.1f})</li>"
+            "<li>"
+            + line.format(
+                code=_code(a, rep.statement_id),
+                text=text_html(texts[rep.statement_id], languages.get(rep.statement_id), t),
+                share=_share(g.agrees[gi], g.votes[gi], a.statement_ids.index(rep.statement_id), t),
+                others=_others(g, gi, a.statement_ids.index(rep.statement_id), t),
+                z=t.number(rep.z, 1),
+            )
+            + "</li>"
             for rep in reps
         )
-        parts.append(f"<p><strong>{name}</strong> agrees more than the others with:</p>")
+        more = _h(t._("{group} agrees more than the others with:"))
+        parts.append(f"<p>{more.format(group=f'<strong>{name}</strong>')}</p>")
         parts.append(f"<ul>{items}</ul>")
-    return plots.png(fig), alttext.opinion_map(list(g.group_sizes)), "".join(parts)
+    return plots.png(fig), alttext.opinion_map(list(g.group_sizes), t), "".join(parts)
 
 
-def _share(agrees: Any, votes: Any, j: int) -> str:
-    return f"{agrees[j] / votes[j] * 100:.0f}%" if votes[j] else "–"
+def _share(agrees: Any, votes: Any, j: int, t: Translator) -> str:
+    return t.percent(agrees[j] / votes[j]) if votes[j] else "–"
 
 
-def _others(g: Any, gi: int, j: int) -> str:
+def _others(g: Any, gi: int, j: int, t: Translator) -> str:
     rest = [h for h in range(g.k) if h != gi]
-    return _share(g.agrees[rest].sum(axis=0), g.votes[rest].sum(axis=0), j)
+    return _share(g.agrees[rest].sum(axis=0), g.votes[rest].sum(axis=0), j, t)
 
 
-def _statements(a: Any) -> tuple[bytes, str, str]:
+def _statements(
+    a: Any, t: Translator, languages: Mapping[int, str | None]
+) -> tuple[bytes, str, str]:
     g = a.opinions
     codes = [f"S{i + 1}" for i in range(len(a.statement_ids))]
     if g.found and len(codes):
         consensus = [g.consensus.get(sid, float("nan")) for sid in a.statement_ids]
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(g.votes > 0, g.agrees / np.maximum(g.votes, 1), 0.0).T
-        fig = plots.statement_consensus(codes, consensus, share)
-        alt = alttext.statement_consensus(codes, consensus, share)
+        fig = plots.statement_consensus(codes, consensus, share, t)
+        alt = alttext.statement_consensus(codes, consensus, share, t)
     else:
         consensus = [float("nan")] * len(codes)
-        fig = plots.statement_consensus([], [], np.zeros((0, 0)))
-        alt = alttext.statement_consensus([], [], np.zeros((0, 0)))
+        fig = plots.statement_consensus([], [], np.zeros((0, 0)), t)
+        alt = alttext.statement_consensus([], [], np.zeros((0, 0)), t)
     rows = "".join(
-        f"<tr><td class='wb-num'>{code}</td><td>{escape(text)}</td>"
+        f"<tr><td class='wb-num'>{code}</td>"
+        f"<td>{text_html(text, languages.get(int(a.statement_ids[i])), t)}</td>"
         f"<td class='wb-num'>{int(a.votes.agree[i])}</td>"
         f"<td class='wb-num'>{int(a.votes.disagree[i])}</td>"
         f"<td class='wb-num'>{int(a.votes.passes[i])}</td>"
-        f"<td class='wb-num'>{_fmt(consensus[i], 2)}</td></tr>"
+        f"<td class='wb-num'>{_fmt(consensus[i], 2, t)}</td></tr>"
         for i, (code, text) in enumerate(zip(codes, a.statement_texts, strict=True))
     )
+    heads = _heads(
+        "", t._("Statement"), t._("Agree"), t._("Disagree"), t._("Pass"),
+        t._("Group-informed consensus"),
+    )  # fmt: skip
     table = (
-        "<table class='wb-table'><thead><tr><th></th><th>Statement</th><th>Agree</th>"
-        "<th>Disagree</th><th>Pass</th><th>Group-informed consensus</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
+        f"<table class='wb-table'><thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table>"
         if rows
-        else "<p>No statements open for voting.</p>"
+        else f"<p>{_h(t._('No statements open for voting.'))}</p>"
     )
     return plots.png(fig), alt, table
 
 
-def _sensitivity(a: Any) -> tuple[bytes, str, str]:
+def _sensitivity(a: Any, t: Translator) -> tuple[bytes, str, str]:
     sens = a.sensitivity
     labels = dict(zip(a.options, a.option_labels, strict=True))
-    methods = [METHOD_LABELS.get(m.method, m.method) for m in sens.methods]
+    methods = [_method(m.method, t) for m in sens.methods]
     ranks = np.full((len(sens.methods), len(a.options)), np.nan)
     for i, m in enumerate(sens.methods):
         scores = np.asarray(m.scores, dtype=float)
         for j, score in enumerate(scores):
             if np.isfinite(score):  # competition ranking: ties share a rank (1, 1, 3)
                 ranks[i, j] = 1 + int(np.sum(scores[np.isfinite(scores)] > score + 1e-12))
-    fig = plots.sensitivity(a.option_labels, methods, ranks)
-    alt = alttext.sensitivity(a.option_labels, methods, ranks)
+    fig = plots.sensitivity(a.option_labels, methods, ranks, t)
+    alt = alttext.sensitivity(a.option_labels, methods, ranks, t)
     if not sens.methods:
-        text = "<p>No method has enough answers yet.</p>"
+        text = f"<p>{_h(t._('No method has enough answers yet.'))}</p>"
     elif sens.consistent:
         tops = ", ".join(escape(labels[o]) for o in sens.robust_top)
-        text = f"<p><strong>The top option holds under every method:</strong> {tops}.</p>"
+        holds = _h(t._("The top option holds under every method:"))
+        text = f"<p><strong>{holds}</strong> {tops}.</p>"
     else:
         per = "; ".join(
-            f"{escape(METHOD_LABELS.get(m.method, m.method))}: "
-            + ", ".join(escape(labels[o]) for o in m.top)
+            f"{escape(_method(m.method, t))}: " + ", ".join(escape(labels[o]) for o in m.top)
             for m in sens.methods
         )
-        text = f"<p><strong>The top option depends on the method.</strong> {per}.</p>"
+        depends = _h(t._("The top option depends on the method."))
+        text = f"<p><strong>{depends}</strong> {per}.</p>"
     for method, why in sens.unavailable.items():
-        text += (
-            f"<p class='wb-muted'>{escape(METHOD_LABELS.get(method, method))}: {escape(why)}.</p>"
-        )
+        text += f"<p class='wb-muted'>{escape(_method(method, t))}: {escape(why)}.</p>"
     return plots.png(fig), alt, text
 
 
-__all__ = ["WorkshopSummary", "figure_html", "log_html", "participation_figures", "summarise"]
+__all__ = [
+    "WorkshopSummary",
+    "figure_html",
+    "language_of",
+    "log_html",
+    "participation_figures",
+    "summarise",
+    "text_html",
+]

@@ -355,7 +355,12 @@ class FeedbackService:
                 s, workshop_id=wid, round_number=number - 1, kind="comment", status="visible"
             )
             reasons = [
-                {"about": c.item.removeprefix("comment:"), "text": str(c.value)} for c in comments
+                {
+                    "about": c.item.removeprefix("comment:"),
+                    "text": str(c.value),
+                    "language": c.language,
+                }
+                for c in comments
             ]
             reasons.sort(key=lambda r: (r["about"], hashlib.sha256(r["text"].encode()).digest()))
             return {

@@ -45,6 +45,8 @@ class ModerationItem:
     #: what a comment is about: "general" or an option key; None for statements
     about: str | None
     created_at: datetime
+    #: the language the text is written in (None: not recorded)
+    language: str | None = None
 
     @property
     def needs_action(self) -> bool:
@@ -187,6 +189,7 @@ def _statement_item(st: Statement, authors: dict[int, Any]) -> ModerationItem:
         round=None,
         about=None,
         created_at=st.created_at,
+        language=st.language,
     )
 
 
@@ -201,4 +204,5 @@ def _comment_item(c: Feedback, authors: dict[int, Any]) -> ModerationItem:
         round=c.round,
         about=c.item.removeprefix("comment:"),
         created_at=c.updated_at,
+        language=c.language,
     )
