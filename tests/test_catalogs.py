@@ -26,7 +26,7 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     out = tmp_path_factory.mktemp("i18n") / "fresh.pot"
     pybabel = Path(sys.executable).with_name("pybabel")
     subprocess.run(
-        [str(pybabel), "extract", "-q", "-F", "babel.cfg", "-k", "_", "-k", "N_",
+        [str(pybabel), "-q", "extract", "-F", "babel.cfg", "-k", "_", "-k", "N_",
          "-k", "ngettext:1,2", "-k", "pgettext:1c,2", "-o", str(out), "."],
         cwd=ROOT, check=True, capture_output=True, timeout=120,
     )  # fmt: skip

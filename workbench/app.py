@@ -25,6 +25,7 @@ from workbench.appsections import (
     image_html,
     policy_mix_html,
     synthetic_parts,
+    table_html,
 )
 from workbench.apptext import (
     banner_html,
@@ -317,10 +318,7 @@ class StakeholderApp:
         html = [
             f"<h2>{escape(t._('2. What works: the evidence'))}</h2>",
             f'<p class="wb-muted">{method}</p>',
-            f'<table class="wb-table"><caption>'
-            f"{escape(t._('Programmes ranked by published findings'))}</caption><thead><tr>"
-            + "".join(f'<th scope="col">{escape(h)}</th>' for h in heads)
-            + f"</tr></thead><tbody>{rows}</tbody></table>",
+            table_html(t._("Programmes ranked by published findings"), heads, rows),
         ]
         if plot:
             alt = t._("Evidence score per programme")

@@ -8,6 +8,7 @@ real (with the source the licence asks to name) or synthetic.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 
@@ -21,6 +22,7 @@ __all__ = [
     "image_html",
     "policy_mix_html",
     "synthetic_parts",
+    "table_html",
     "tuned_html",
 ]
 
@@ -54,6 +56,17 @@ def _label(option: dict[str, Any], t: Translator) -> str:
         return escape(str(option["label"]))
     key = str(option.get("programme_type") or option.get("option") or "")
     return escape(programme(key, t, fallback=str(option["label"])))
+
+
+def table_html(caption: str, headers: Sequence[str], body: str) -> str:
+    """A table (``body``: its escaped ``<tr>`` rows) in a region that scrolls sideways
+    on a narrow phone, reachable by keyboard and named by the caption."""
+    heads = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
+    return (
+        f'<div class="wb-table-scroll" role="region" tabindex="0" aria-label="{escape(caption)}">'
+        f'<table class="wb-table"><caption>{escape(caption)}</caption>'
+        f"<thead><tr>{heads}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
 
 
 def synthetic_parts(artefacts: dict[str, Any]) -> list[str]:
@@ -153,13 +166,11 @@ def diagnosis_html(
                 )
             )
             + "</p>",
-            f'<table class="wb-table"><caption>'
-            f"{escape(t._('From surplus to shortage occupations'))}</caption><thead><tr>"
-            f'<th scope="col">{escape(t._("From"))}</th>'
-            f'<th scope="col">{escape(t._("To"))}</th>'
-            f'<th scope="col">{escape(t._("Skill similarity"))}</th>'
-            f'<th scope="col">{escape(t._("Skills to learn"))}</th></tr>'
-            f"</thead><tbody>{rows}</tbody></table>",
+            table_html(
+                t._("From surplus to shortage occupations"),
+                (t._("From"), t._("To"), t._("Skill similarity"), t._("Skills to learn")),
+                rows,
+            ),
         ]
         if "transitions" in images:
             html.append(
@@ -225,15 +236,14 @@ def policy_mix_html(
             horizon=context_word(rec.get("horizon", ""), t),
             unemployment=context_word(rec.get("context", {}).get("unemployment", "?"), t),
         )
-        html.append(
-            f'<table class="wb-table"><caption>{escape(caption)}</caption><thead><tr>'
-            f'<th scope="col">{escape(t._("Rank"))}</th>'
-            f'<th scope="col">{escape(t._("Programme"))}</th>'
-            f'<th scope="col">{escape(t._("Significantly positive"))}</th>'
-            f'<th scope="col">{escape(t._("Estimates / studies"))}</th>'
-            f'<th scope="col">{escape(t._("Evidence"))}</th></tr></thead>'
-            f"<tbody>{rows}</tbody></table>"
+        heads = (
+            t._("Rank"),
+            t._("Programme"),
+            t._("Significantly positive"),
+            t._("Estimates / studies"),
+            t._("Evidence"),
         )
+        html.append(table_html(caption, heads, rows))
     if "ranking" in images:
         html.append(
             image_html(
@@ -289,16 +299,16 @@ def tuned_html(
             weights=weights,
         )
         + "</p>",
-        '<table class="wb-table"><caption>'
-        + escape(t._("Tuned ranking, and how sure it is"))
-        + "</caption><thead><tr>"
-        + f'<th scope="col">{escape(t._("Rank"))}</th>'
-        + f'<th scope="col">{escape(t._("Programme"))}</th>'
-        + '<th scope="col">'
-        + escape(t._("First in (share of {n} draws)").format(n=int(tuning["n_draws"])))
-        + "</th>"
-        + f'<th scope="col">{escape(t._("Evidence"))}</th></tr></thead>'
-        + f"<tbody>{rows}</tbody></table>",
+        table_html(
+            t._("Tuned ranking, and how sure it is"),
+            (
+                t._("Rank"),
+                t._("Programme"),
+                t._("First in (share of {n} draws)").format(n=int(tuning["n_draws"])),
+                t._("Evidence"),
+            ),
+            rows,
+        ),
     ]
     if "tuned_ranking" in images:
         html.append(

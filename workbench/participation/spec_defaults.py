@@ -101,7 +101,11 @@ def _spec(
 
 
 def _groups(target_groups: list[str], t: Translator) -> str:
-    names = [target_group(g, t).lower() for g in target_groups]
+    """The target groups inside a sentence ("young people (15-29), incl. NEETs and
+    women"): lower-case initials, except where nouns keep their capital (German)."""
+    names = [target_group(g, t) for g in target_groups]
+    if t.code != "de":
+        names = [name[:1].lower() + name[1:] for name in names]
     return t.join(names) if names else t._("the target groups")
 
 
