@@ -45,3 +45,24 @@ def test_the_extractor_finds_every_marked_message_with_its_line() -> None:
     assert text.decode().count("<!--wb-->") == len(found)
     line, _f, message, _c = found[0]
     assert message in text.decode().splitlines()[line - 1]
+
+
+def test_the_python_extractor_reads_calls_inside_f_strings() -> None:
+    from babel.messages.extract import DEFAULT_KEYWORDS
+
+    from workbench.i18n_page import extract_python
+
+    source = (
+        "x = f\"<h2>{escape(t._('Results of round {n}'))}</h2>\"\n"
+        "y = t.ngettext('{n} rating', '{n} ratings', n)\n"
+        "z = N_('Marked' ' and joined')\n"
+        "w = t._(variable)\n"
+        "v = other('not a keyword')\n"
+    )
+    found = list(extract_python(io.BytesIO(source.encode()), DEFAULT_KEYWORDS, [], {}))
+    messages = {(line, m) for line, _f, m, _c in found}
+    assert messages == {
+        (1, "Results of round {n}"),
+        (2, ("{n} rating", "{n} ratings", None)),
+        (3, "Marked and joined"),
+    }
