@@ -40,7 +40,7 @@ from workbench.classifications import STAKEHOLDER_GROUPS
 from workbench.config import Settings
 from workbench.db import Database
 from workbench.exceptions import AccessDenied, StaleRound, WorkbenchError, WorkshopClosed
-from workbench.i18n import ENGLISH, N_, Translator, error_text, translator
+from workbench.i18n import ENGLISH, N_, Translator, error_text, translator, warm
 from workbench.participation.feedback import VOTES, FeedbackService
 from workbench.participation.languages import page_language, set_language
 from workbench.participation.workshops import INVALID_LINK, Admission, WorkshopInfo
@@ -105,6 +105,7 @@ class StakeholderApp:
         """Do everything that does not depend on the participant (pool time)."""
         settings = Settings()
         app = cls(case_slug, settings, Database(settings.database_url, migrate=False))
+        warm()  # every catalog, compiled while the kernel waits in the pool
         try:
             from workbench.db import participation as store
 
