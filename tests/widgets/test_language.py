@@ -458,3 +458,31 @@ def test_other_errors_keep_their_text_under_a_translated_lead() -> None:
     busy = StoreUnavailable.say(N_("The database is busy"))
     outcome = Submitter(_raises(busy), t=t, retries=0).submit("comment", {})
     assert (outcome.status, outcome.message) == ("error", "«Not saved: «The database is busy»»")
+
+
+def test_a_participants_statement_keeps_its_words_and_shows_its_language() -> None:
+    from workbench.widgets.statements import StatementVotes
+
+    statements = [
+        {"id": 1, "text": "Formación dual", "origin": "seed", "language": "es",
+         "translations": {"en": "Dual training"}},
+        {"id": 2, "text": "Más becas", "origin": "seed", "language": "es", "translations": {}},
+        {"id": 3, "text": "Apprenticeships first", "origin": "participant", "language": "en"},
+    ]  # fmt: skip
+    form = StatementVotes(lambda *a: None, statements=statements, t=ENGLISH, default_language="es")
+    html = " ".join(_html_values(form.widget))
+    assert "Dual training" in html and "Formación dual" not in html
+    assert '<span lang="es">Más becas</span>' in html and "(not translated)" in html
+    assert "Apprenticeships first" in html and "[EN]" not in html  # the page's own language
+    spanish = StatementVotes(lambda *a: None, statements=statements, t=translator("es"),
+                             default_language="es")  # fmt: skip
+    html = " ".join(_html_values(spanish.widget))
+    assert '<span lang="en">Apprenticeships first</span>' in html and "[EN]" in html
+
+
+def _html_values(widget: Any) -> Iterator[str]:
+    """Every HTML widget's value under ``widget``."""
+    if isinstance(widget, w.HTML):
+        yield widget.value
+    for child in getattr(widget, "children", ()):
+        yield from _html_values(child)

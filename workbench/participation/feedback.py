@@ -377,6 +377,7 @@ class FeedbackService:
                 {
                     "id": st.id,
                     "text": st.text,
+                    "origin": st.origin,
                     "language": st.language,
                     "translations": dict(st.translations or {}),
                 }

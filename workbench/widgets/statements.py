@@ -63,7 +63,7 @@ class StatementVotes(FeedbackForm):
             rows.append(
                 w.VBox(
                     [
-                        w.HTML(f"<p><strong>{as_html(shown, t)}</strong></p>"),
+                        w.HTML(f"<p><strong>{self.statement_html(st, shown)}</strong></p>"),
                         toggle,
                         self.tallies[sid],
                     ]
@@ -79,6 +79,17 @@ class StatementVotes(FeedbackForm):
         own = str(statement.get("language") or self.default_language)
         translations = statement.get("translations") or {}
         return localize(str(statement["text"]), translations, self.t.code, own)
+
+    def statement_html(self, statement: dict[str, Any], shown: Localized) -> str:
+        """A participant's statement in another language keeps its words, with a language
+        tag ("[EN]"); a seed statement without a translation is marked untranslated."""
+        if statement.get("origin") == "participant" and shown.language != self.t.code:
+            code = escape(shown.language)
+            return (
+                f'<span lang="{code}">{escape(shown.text)}</span> '
+                f'<span class="wb-lang-tag">[{code.upper()}]</span>'
+            )
+        return as_html(shown, self.t)
 
     def inputs(self) -> list[w.Widget]:
         return list(self.toggles.values())
