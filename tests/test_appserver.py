@@ -516,8 +516,9 @@ def test_a_busy_database_gets_the_retrying_page_not_a_refusal() -> None:
     gets the page that retries by itself, not "You cannot open this page"."""
     from workbench.apppages import refusal
     from workbench.exceptions import AccessDenied, StoreUnavailable
+    from workbench.i18n import ENGLISH, translator
 
-    page = refusal(StoreUnavailable("the database is busy (connection pool exhausted)"))
+    page = refusal(StoreUnavailable("the database is busy (connection pool exhausted)"), ENGLISH)
     assert (page["status"], page["title"], page["retry_s"]) == (
         503,
         "The workshop app is busy",
@@ -527,10 +528,20 @@ def test_a_busy_database_gets_the_retrying_page_not_a_refusal() -> None:
         "The workshop's database is busy or cannot be reached. "
         "This page tries again by itself in 5 seconds."
     )
-    denied = refusal(AccessDenied("This join link is not valid."))
+    denied = refusal(AccessDenied("This join link is not valid."), ENGLISH)
     assert (denied["status"], denied["title"], denied["message"]) == (
         403,
         "You cannot open this page",
         "This join link is not valid.",
     )
     assert "retry_s" not in denied
+    # in German: the title, the retry sentence and a translatable error are German
+    de = translator("de")
+    busy_de = refusal(StoreUnavailable("busy"), de)
+    assert busy_de["title"] == de._("The workshop app is busy") != "The workshop app is busy"
+    assert busy_de["message"].startswith(
+        de._("The workshop's database is busy or cannot be reached.")
+    )
+    expired = "This join link expired on {when}. Please ask your facilitator for a new one."
+    said = refusal(AccessDenied.say(expired, when="1 Dez"), de)
+    assert said["message"] == de._(expired).format(when="1 Dez") != expired.format(when="1 Dez")

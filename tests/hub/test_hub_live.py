@@ -245,11 +245,14 @@ def _stop_hub(proc: subprocess.Popen[bytes]) -> list[str]:
     family = psutil.Process(proc.pid).children(recursive=True)
     proc.send_signal(signal.SIGTERM)
     try:
-        proc.wait(timeout=30)
+        # JupyterHub stops each service and server with SIGINT, SIGTERM, then SIGKILL,
+        # waiting up to 10 + 5 + 5 s for each (LocalProcessSpawner's timeouts): under a
+        # loaded CI machine the whole orderly shutdown can take most of a minute.
+        proc.wait(timeout=90)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-    _gone, alive = psutil.wait_procs(family, timeout=10)
+    _gone, alive = psutil.wait_procs(family, timeout=15)
     left = []
     for straggler in alive:
         with contextlib.suppress(psutil.NoSuchProcess):
