@@ -122,3 +122,45 @@ def test_pool_entries_not_ready_within_the_start_timeout_are_dropped() -> None:
         assert pool == [good]
     finally:
         loop.close()
+
+
+def test_refills_still_in_their_fill_delay_are_dropped_on_stop() -> None:
+    """What Voilà's shutdown_all would await: a refill that has not started anything is
+    taken out and cancelled; one that is starting a kernel, or done, is left to Voilà."""
+    import asyncio
+    import warnings
+    from types import SimpleNamespace
+
+    from voila.voila_kernel_manager import wait_before
+
+    from workbench.kernelpool import drop_waiting_refills, waiting_for_fill_delay
+
+    started_kernels: list[str] = []
+
+    async def initialize(name: str, pause: float) -> dict[str, str]:
+        started_kernels.append(name)
+        await asyncio.sleep(pause)
+        return {"kernel_id": name}
+
+    async def scenario() -> tuple[int, list[str], list[bool]]:
+        waiting = asyncio.create_task(wait_before(60, initialize("waiting", 0)))
+        starting = asyncio.create_task(wait_before(0, initialize("starting", 60)))
+        done = asyncio.create_task(wait_before(0, initialize("done", 0)))
+        await asyncio.sleep(0.05)
+        flags = [waiting_for_fill_delay(t) for t in (waiting, starting, done)]
+
+        Manager = SimpleNamespace(_pools={"app.ipynb": [waiting, starting, done]})
+        dropped = drop_waiting_refills(Manager)
+        await asyncio.sleep(0)
+        left = [t.get_coro().cr_frame.f_locals["aw"].__name__ if not t.done() else "done"
+                for t in Manager._pools["app.ipynb"]]  # fmt: skip
+        assert waiting.cancelled()
+        starting.cancel()
+        return dropped, left, flags
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a never-awaited coroutine would warn
+        dropped, left, flags = asyncio.run(scenario())
+    assert flags == [True, False, False]
+    assert dropped == 1 and left == ["initialize", "done"]
+    assert started_kernels == ["starting", "done"]  # the waiting one never started

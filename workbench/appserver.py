@@ -61,6 +61,7 @@ from workbench.kernelpool import (
     PoolPolicy,
     StartClock,
     drop_failed,
+    drop_waiting_refills,
     failure,
     ready,
     started,
@@ -380,6 +381,16 @@ class AppServer(Voila):
             ),
         )
         return harden_handlers(handlers, self.app)
+
+    def stop(self) -> None:
+        """Stop: no more pool syncs, refills still waiting for their fill delay are
+        dropped (not awaited), then Voilà shuts every kernel down."""
+        if getattr(self, "_pool_sync", None) is not None:
+            self._pool_sync.stop()
+        dropped = drop_waiting_refills(self.kernel_manager)
+        if dropped:
+            self.log.info("stopping: %d pool refill(s) not started", dropped)
+        super().stop()
 
     def start(self) -> None:
         """Start serving; the pools follow the open workshops every few seconds."""

@@ -154,3 +154,36 @@ def drop_failed(
             log.warning("a preheated kernel failed to start: %s", why)
             dropped.append(task)
     return dropped
+
+
+def waiting_for_fill_delay(task: asyncio.Future[Any]) -> bool:
+    """A pool entry that has not started anything yet: Voilà's ``wait_before`` is still
+    in its ``fill_delay`` sleep (after a burst, refills wait so as not to compete with
+    arriving pages)."""
+    get_coro = getattr(task, "get_coro", None)
+    coro = get_coro() if get_coro is not None and not task.done() else None
+    inner = getattr(coro, "cr_await", None)
+    code = getattr(inner, "cr_code", None)
+    return getattr(coro, "__name__", "") == "wait_before" and getattr(code, "co_name", "") == (
+        "sleep"
+    )
+
+
+def drop_waiting_refills(km: Any) -> int:
+    """Take the refills still in their fill delay out of Voilà's pools and cancel them.
+
+    On stop, Voilà's ``shutdown_all`` awaits every pool entry, so a refill that waits
+    15 s before it even starts a kernel held a stopping app server for that long (30 s
+    and more under JupyterHub, which then escalates to SIGKILL). Nothing has started for
+    such an entry, so nothing is left behind. Returns how many were dropped.
+    """
+    dropped = 0
+    for pool in getattr(km, "_pools", {}).values():
+        for task in [t for t in pool if waiting_for_fill_delay(t)]:
+            pool.remove(task)
+            unstarted = task.get_coro().cr_frame.f_locals.get("aw")  # type: ignore[attr-defined]
+            task.cancel()
+            if asyncio.iscoroutine(unstarted):
+                unstarted.close()  # never awaited: no kernel, no warning
+            dropped += 1
+    return dropped
