@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from workbench.i18n import Translator, translator
 from workbench.participation.workshops import WorkshopInfo
-from workbench.terms import context_word, run_text
+from workbench.terms import context_word, run_text, written_html
 from workbench.widgets.base import as_html, item_text
 
 
@@ -145,22 +145,13 @@ def previous_round_html(delphi: dict[str, Any], info: WorkshopInfo, t: Translato
     if reasons:
         general = escape(t._("General"))
         lines = "".join(
-            f"<li><strong>{labels.get(r['about'], general)}:</strong> {_written(r, t)}</li>"
+            f"<li><strong>{labels.get(r['about'], general)}:</strong> "
+            f"{written_html(str(r.get('text', '')), r.get('language'), t)}</li>"
             for r in reasons
         )
         heading = escape(t._("The group's reasons"))
         parts.append(f'<h3>{heading}</h3><ul class="wb-reasons">{lines}</ul>')
     return "".join(parts)
-
-
-def _written(row: dict[str, Any], t: Translator) -> str:
-    """A participant's own text, in the language it was written in (tagged if not the page's)."""
-    language = row.get("language")
-    safe = escape(str(row.get("text", "")))
-    if not language or language == t.code:
-        return safe
-    tag = f'<span class="wb-lang-tag">[{language.upper()}]</span>'
-    return f'<span lang="{language}">{safe}</span> {tag}'
 
 
 def results_html(res: dict[str, Any], info: WorkshopInfo, t: Translator) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from workbench.i18n import N_, Translator
+from workbench.i18n import ENGLISH, LANGUAGES, N_, Translator
 
 #: programme types (Card, Kluve & Weber), as the evidence model and the specs name them
 PROGRAMMES: dict[str, str] = {
@@ -71,3 +71,14 @@ def run_text(text: object, t: Translator) -> str:
     """Free text a run wrote (English), escaped, marked ``lang="en"`` on other pages."""
     safe = escape(str(text))
     return safe if t.code == "en" else f'<span lang="en">{safe}</span>'
+
+
+def written_html(text: str, language: str | None, t: Translator = ENGLISH) -> str:
+    """A participant's own text, escaped, in the language it was written in: when that is
+    not ``t``'s, it carries its ``lang`` (for screen readers) and a visible tag (``[EN]``)."""
+    if not language or language == t.code or language not in LANGUAGES:
+        return escape(text)
+    return (
+        f"<span class='wb-lang-tag'>[{language.upper()}]</span> "
+        f'<span lang="{language}">{escape(text)}</span>'
+    )

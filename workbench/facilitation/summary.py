@@ -23,6 +23,7 @@ from workbench.facilitation import alttext, plots
 from workbench.i18n import ENGLISH, LANGUAGES, N_, Translator, translator
 from workbench.participation.moderation import LogEntry, ModerationItem
 from workbench.participation.workshops import Participation, WorkshopInfo
+from workbench.terms import written_html as text_html
 
 #: the titles of the minutes' sections
 TITLES = {
@@ -92,17 +93,6 @@ def language_of(row: object) -> str | None:
     """The language a participant's text is written in, if it says (a dict or an object)."""
     value = row.get("language") if isinstance(row, Mapping) else getattr(row, "language", None)
     return value if value in LANGUAGES else None
-
-
-def text_html(text: str, language: str | None, t: Translator = ENGLISH) -> str:
-    """A participant's text, escaped; written in another language than ``t``'s, it is
-    marked with its ``lang`` (for screen readers) and a visible tag such as ``[EN]``."""
-    if not language or language == t.code or language not in LANGUAGES:
-        return escape(text)
-    return (
-        f"<span class='wb-lang-tag'>[{language.upper()}]</span> "
-        f'<span lang="{language}">{escape(text)}</span>'
-    )
 
 
 def log_html(log: list[LogEntry], t: Translator = ENGLISH) -> str:

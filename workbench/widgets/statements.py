@@ -9,6 +9,7 @@ import ipywidgets as w
 
 from workbench.i18n import N_, Localized, localize
 from workbench.participation.spec import MAX_STATEMENT_CHARS
+from workbench.terms import written_html
 from workbench.widgets.base import FeedbackForm, as_html, as_plain
 
 #: The vote buttons: (label, value); labels are translated where shown.
@@ -83,12 +84,8 @@ class StatementVotes(FeedbackForm):
     def statement_html(self, statement: dict[str, Any], shown: Localized) -> str:
         """A participant's statement in another language keeps its words, with a language
         tag ("[EN]"); a seed statement without a translation is marked untranslated."""
-        if statement.get("origin") == "participant" and shown.language != self.t.code:
-            code = escape(shown.language)
-            return (
-                f'<span lang="{code}">{escape(shown.text)}</span> '
-                f'<span class="wb-lang-tag">[{code.upper()}]</span>'
-            )
+        if statement.get("origin") == "participant":
+            return written_html(shown.text, shown.language, self.t)
         return as_html(shown, self.t)
 
     def inputs(self) -> list[w.Widget]:
