@@ -54,7 +54,7 @@ from workbench.registry.types import Cell, TrainedVersion
 from workbench.shared_models import load_shared_model
 
 #: Approval gates of every registry: model name -> "package.module:function" (a Gate).
-GATES: dict[str, str] = {}
+GATES: dict[str, str] = {"profiling": "workbench.profiling.trainer:fairness_gate"}
 
 
 def _resolve(gate: Gate | str) -> Gate:
