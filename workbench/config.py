@@ -173,6 +173,15 @@ class Settings(BaseSettings):
         ge=60,
         description="Seconds after which an app kernel with no open page is shut down.",
     )
+    pathway_retention_days: int = Field(
+        default=365,
+        ge=1,
+        le=3650,
+        description=(
+            "Days a jobseeker's pathways and counsellor reviews are kept after the last of "
+            "them (GDPR storage limitation); `workbench pathways purge` erases older ones."
+        ),
+    )
     eurostat_api_url: str = Field(
         default="https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1",
         description=(

@@ -75,3 +75,25 @@ def test_a_full_connection_pool_is_a_readable_store_unavailable(db_url: str) -> 
         for conn in held:
             conn.close()
         db.dispose()
+
+
+def test_pathway_tables_migrate_down_and_up_again(db_url: str) -> None:
+    """0008 (pathways, reviews, erasure log) downgrades cleanly and re-applies."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from workbench.db.engine import alembic_config, upgrade
+
+    tables = {"pathway", "pathway_review", "pathway_erasure"}
+    upgrade(db_url)
+    db = Database(db_url, migrate=False)
+    try:
+        assert tables <= set(inspect(db.engine).get_table_names())
+        command.downgrade(alembic_config(db_url), "0007")
+        assert current_revision(db_url) == "0007"
+        assert not tables & set(inspect(db.engine).get_table_names())
+        upgrade(db_url)
+        assert current_revision(db_url) == "0008"
+        assert tables <= set(inspect(db.engine).get_table_names())
+    finally:
+        db.dispose()

@@ -32,6 +32,8 @@ COMMANDS = {
     "init": "workbench.cli.workspace:init_cmd",
     "model": "workbench.cli.models:model_group",
     "participant": "workbench.cli.privacy:participant_group",
+    "pathways": "workbench.cli.pathways:pathways_group",
+    "profiling": "workbench.cli.profiling:profiling_group",
     "publish": "workbench.cli.apps:publish_cmd",
     "recommendation": "workbench.cli.recommendations:recommendation_group",
     "run": "workbench.cli.runs:run_cmd",

@@ -26,7 +26,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: Newest migration revision; a test checks it against Alembic's head. Opening an
 #: up-to-date database then needs no Alembic import at all (fast CLI start-up).
-SCHEMA_HEAD = "0007"
+SCHEMA_HEAD = "0008"
 #: Execution option marking a session that writes and must serialise with other writers.
 WRITE_OPTION = "workbench_write"
 

@@ -461,3 +461,66 @@ class RecommendationEvent(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+# -- individual pathways and their human oversight -----------------------------------
+
+
+class PathwayRecord(SQLModel, table=True):
+    """A pathway proposed for one jobseeker, never changed once written.
+
+    ``person`` is a keyed pseudonym (``p_`` + 32 hex), never a PES id; ``payload`` is the
+    whole :class:`workbench.pathways.build.Pathway` as JSON; ``groups`` its protected
+    attributes, kept for the override signals only.
+    """
+
+    __tablename__ = "pathway"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person: str = Field(index=True, max_length=40)
+    region: str = Field(default="", max_length=16)
+    model_version: str = Field(default="", max_length=64)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    groups: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_by: str = Field(max_length=120)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
+
+
+class PathwayReview(SQLModel, table=True):
+    """One counsellor decision on one step (append-only): who, what, when, why.
+
+    A new decision on the same step is a new row; the latest one counts. The optional
+    ``idempotency_key`` makes a re-sent decision harmless (unique per counsellor).
+    """
+
+    __tablename__ = "pathway_review"
+    __table_args__ = (UniqueConstraint("pathway_id", "counsellor", "idempotency_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pathway_id: int = Field(foreign_key="pathway.id", index=True)
+    person: str = Field(index=True, max_length=40)
+    step_id: str = Field(max_length=120)
+    #: "accept", "change" or "reject"
+    action: str = Field(max_length=16)
+    change_to: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    counsellor: str = Field(max_length=120)
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    idempotency_key: str | None = Field(default=None, max_length=64)
+
+
+class PathwayErasure(SQLModel, table=True):
+    """A record that a jobseeker's pathways were erased. It names no one."""
+
+    __tablename__ = "pathway_erasure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: "request" (Art. 17), "objection" (Art. 21) or "retention"
+    reason: str = Field(max_length=16)
+    #: rows removed per table, and artefact rows and files
+    rows: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    erased_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
