@@ -30,6 +30,7 @@ from workbench.config import Settings
 from workbench.exceptions import WorkbenchError
 from workbench.facilitation.notebook import DASHBOARD_PATH, write_dashboard_notebook
 from workbench.labext import lab_arguments
+from workbench.pathways.notebook import COUNSELLOR_PATH, write_counsellor_notebook
 from workbench.workspace import skeleton_root
 
 STARTUP_TIMEOUT_S = 120.0
@@ -226,6 +227,7 @@ def run_servers(
     settings.published_dir.mkdir(parents=True, exist_ok=True)
     if lab:
         write_dashboard_notebook(settings)
+        write_counsellor_notebook(settings)
     token = lab_token(settings)
     procs = servers(settings, token, lab=lab)
     stopping = False
@@ -249,6 +251,7 @@ def run_servers(
             "lab": f"{base}/lab?token={token}" if lab else None,
             "facilitator": f"{base}/workbench/facilitator?token={token}" if lab else None,
             "dashboard": f"{base}/voila/render/{DASHBOARD_PATH}?token={token}" if lab else None,
+            "counsellor": f"{base}/voila/render/{COUNSELLOR_PATH}?token={token}" if lab else None,
             "lab_base": f"{base}/" if lab else None,
             "token": token if lab else None,
             "api": f"{base}/workbench/api/workshops" if lab else None,

@@ -25,6 +25,7 @@ def serve_cmd(ctx: click.Context, no_lab: bool) -> None:
             click.echo(f"  facilitator overview: {urls['facilitator']}")
             click.echo(f"  facilitator dashboard: {urls['dashboard']}")
             click.echo(f"  facilitator REST API: {urls['api']} (header: Authorization: token …)")
+            click.echo(f"  counsellor view:      {urls['counsellor']}")
         click.echo(f"  stakeholder gallery:  {urls['gallery']}")
         for info in wb.workshops.list("open"):
             link = wb.workshops.shared_link(info.id)

@@ -343,8 +343,10 @@ def run_hub(
     Database(settings.database_url)  # migrate once, before the servers connect
     settings.published_dir.mkdir(parents=True, exist_ok=True)
     from workbench.facilitation.notebook import write_dashboard_notebook
+    from workbench.pathways.notebook import write_counsellor_notebook
 
     write_dashboard_notebook(settings)
+    write_counsellor_notebook(settings)
     announce(f"JupyterHub config: {config}")
     announce(f"analysts log in at {options.base_url}hub/login")
     announce(f"participants join at {options.base_url}services/{APP_SERVICE}/")
