@@ -48,6 +48,15 @@ demo: venv
 	    --mix training_providers=1 --mix ngos=1 --open --links 3; \
 	else echo "a workshop is already open: make more links with 'workbench workshop links ID --count N'"; fi
 	@echo
+	@echo "== Individual pathways for 200 SYNTHETIC jobseekers (the counsellor view lists them) =="
+	@test -f "$${WORKBENCH_PSEUDONYM_KEY_FILE:-$$HOME/.config/almp-workbench/pseudonym.key}" \
+	  || $(BIN)/workbench pathways key init
+	@if [ ! -f pathways/demo-pathways.csv ]; then mkdir -p pathways && \
+	  $(BIN)/workbench pathways synthetic --n 200 --region ES61 --output pathways/demo-jobseekers.csv && \
+	  $(BIN)/workbench pathways score --input pathways/demo-jobseekers.csv --output pathways/demo-pathways.csv \
+	    --outcomes pathways/demo-jobseekers.csv; \
+	else echo "pathways/demo-pathways.csv exists: the demo pathways are already stored"; fi
+	@echo
 	$(BIN)/workbench serve
 
 # Debian's chromium for the browser tests (Playwright drives /usr/bin/chromium; it never downloads one).

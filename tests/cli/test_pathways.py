@@ -1,7 +1,8 @@
 """``workbench pathways score`` through the real CLI on a fresh workspace.
 
-The command touches no database, so it runs once (not once per database). The labour
-pack view is built once for the module (it reads the shipped pack and ESCO).
+It runs on the workspace's own SQLite database (the stored pathways' queries are tested
+on both databases in tests/pathways/test_oversight.py). The labour pack view is built once
+for the module (it reads the shipped pack and ESCO).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from workbench.cli import cli as workbench_cli
+from workbench.config import Settings
 from workbench.pathways.occupations import LabourView
+from workbench.pathways.oversight import OversightService
 from workbench.profiling.pseudonym import create_key
 from workbench.profiling.synthetic import generate_jobseekers
 
@@ -36,6 +39,7 @@ def run(workspace: Path, tmp_path: Path, labour: LabourView, monkeypatch: pytest
     def invoke(*args: str) -> Result:
         return CliRunner().invoke(workbench_cli, ["--home", str(workspace), "pathways", *args])
 
+    invoke.home = workspace  # type: ignore[attr-defined]
     return invoke
 
 
@@ -50,6 +54,46 @@ def test_score_writes_one_row_per_step(run, tmp_path: Path) -> None:  # type: ig
     assert set(table["threshold"]) == {0.4}
     assert f"for 60 people to {out}" in result.stdout
     assert "ids pseudonymised" in result.stdout and "counsellor" in result.stdout
+    # stored for the counsellors' review, the same people as in the file
+    assert "stored 60 pathways for review" in result.stdout
+    stored = _stored(workspace_of(run))
+    assert {p.person for p in stored} == set(table["person"])
+    assert all(p.threshold == 0.4 for p in stored)
+    # the file is outside the workspace: an erasure request would not find it
+    assert "will not find the people in it" in result.stderr
+
+
+def test_no_save_stores_nothing_and_the_default_threshold_is_the_models(
+    run, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from workbench.profiling.model import load_approved_profiling
+
+    home = workspace_of(run)
+    src = tmp_path / "jobseekers.csv"
+    generate_jobseekers(20, seed=3, regions=["ES61"]).to_csv(src, index=False)
+    (home / "pathways").mkdir(exist_ok=True)
+    out = home / "pathways" / "batch.csv"
+    result = run("score", "--input", str(src), "--output", str(out), "--no-save")
+    assert result.exit_code == 0, result.output
+    assert "stored" not in result.stdout and "will not find" not in result.stderr
+    assert _stored(home) == []
+    model = load_approved_profiling(home / "shared_models")
+    assert set(pd.read_csv(out)["threshold"]) == {model.threshold}
+
+
+def workspace_of(run) -> Path:  # type: ignore[no-untyped-def]
+    return run.home  # type: ignore[no-any-return]
+
+
+def _stored(home: Path) -> list:  # type: ignore[type-arg]
+    from workbench.db import Database
+
+    db = Database(Settings(home=home).database_url)
+    try:
+        service = OversightService(db)
+        return [service.get_pathway(info["id"])[0] for info in service.list_pathways(1000)]
+    finally:
+        db.dispose()
 
 
 def test_a_bad_row_exits_2_and_writes_nothing(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -64,3 +108,18 @@ def test_a_bad_row_exits_2_and_writes_nothing(run, tmp_path: Path) -> None:  # t
     assert not out.exists()
     missing = run("score", "--input", str(tmp_path / "none.csv"), "--output", str(out))
     assert missing.exit_code == 2 and not out.exists()
+
+
+def test_synthetic_writes_a_valid_labelled_table(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from workbench.profiling.jobseekers import read_jobseeker_table
+
+    out = tmp_path / "people.csv"
+    result = run("synthetic", "--n", "300", "--region", "ES61", "--output", str(out))
+    assert result.exit_code == 0, result.output
+    table = read_jobseeker_table(out, require=("ltu",))
+    assert len(table) == 300 and table["synthetic"].all()
+    assert set(table["region"]) == {"ES61"}
+    assert f"{table['ltu'].mean():.1%} long-term unemployed" in result.stdout
+    bad = run("synthetic", "--region", "XX99", "--output", str(tmp_path / "x.csv"))
+    assert bad.exit_code == 2 and "XX99" in bad.stderr
+    assert not (tmp_path / "x.csv").exists()

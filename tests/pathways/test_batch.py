@@ -152,3 +152,28 @@ def test_the_fast_writer_matches_the_frame(jobseekers, tmp_path, labour, key_fil
     )
     pd.testing.assert_frame_equal(pd.read_csv(fast), pd.read_csv(slow))
     assert pd.read_csv(fast)["person"].iloc[0] == 'odd, "quoted" id'
+
+
+def test_the_file_and_the_stored_pathways_land_together(
+    jobseekers, tmp_path, labour, key_file
+) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "pathways.csv"
+    stored: list[list[object]] = []
+
+    def save(pathways: list[object]) -> int:
+        assert not out.exists()  # the file is renamed into place only after the save
+        stored.append(pathways)
+        return len(pathways)
+
+    report = run(jobseekers, out, labour, save=save)
+    assert report.saved == 120 and out.exists()
+    assert {p.person for p in stored[0]} == set(pd.read_csv(out)["person"])
+
+    def failing(_pathways: list[object]) -> int:
+        raise RuntimeError("database gone")
+
+    fresh = tmp_path / "again.csv"
+    with pytest.raises(RuntimeError, match="database gone"):
+        run(jobseekers, fresh, labour, save=failing)
+    assert not fresh.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

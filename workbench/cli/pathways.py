@@ -44,9 +44,9 @@ def pathways_group() -> None:
 @click.option(
     "--threshold",
     type=float,
-    default=0.5,
-    show_default=True,
-    help="Risk at or above which a person is in the high band.",
+    default=None,
+    help="Risk at or above which a person is in the high band "
+    "(default: the threshold the model's fairness audit judged).",
 )
 @click.option(
     "--outcomes",
@@ -66,6 +66,12 @@ def pathways_group() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Pseudonym key (default: $WORKBENCH_PSEUDONYM_KEY_FILE or ~/.config/almp-workbench).",
 )
+@click.option(
+    "--save/--no-save",
+    default=True,
+    show_default=True,
+    help="Store the pathways for the counsellors' review (the counsellor view lists them).",
+)
 @click.pass_obj
 @handle_errors
 def score_cmd(
@@ -73,13 +79,19 @@ def score_cmd(
     input_path: Path,
     output: Path,
     model_version: str | None,
-    threshold: float,
+    threshold: float | None,
     outcomes_path: Path | None,
     min_cell: int,
     key_file: Path | None,
+    save: bool,
 ) -> None:
     """Score a jobseeker table and write each person's proposed pathway."""
     from workbench.pathways.batch import score_file
+    from workbench.pathways.oversight import OversightService
+    from workbench.pathways.privacy import SEARCHED
+
+    by = f"workbench pathways score ({wb.identity.name if wb.identity else _user()})"
+    store = (lambda ps: len(OversightService(wb.db).save_pathways(ps, by=by))) if save else None
 
     report = score_file(
         input_path,
@@ -92,6 +104,7 @@ def score_cmd(
         key_file=key_file,
         home=wb.settings.home,
         echo=lambda text: click.echo(text, err=True),
+        save=store,
     )
     bands = ", ".join(f"{n:,} {band}" for band, n in report.bands.items())
     click.echo(
@@ -99,9 +112,62 @@ def score_cmd(
         f"({bands} risk; profiling model {report.model_version}, evidence model "
         f"{report.evidence_version or 'none'}; ids pseudonymised) in {report.seconds:.1f} s"
     )
-    for note in report.notes:
+    for note in report.notes[:5]:
         click.echo(f"note: {note}")
+    if len(report.notes) > 5:
+        click.echo(f"... and {len(report.notes) - 5} more notes (each pathway keeps its own)")
+    if report.saved:
+        click.echo(f"stored {report.saved:,} pathways for review in the counsellor view")
+    home = wb.settings.home.resolve()
+    if not any(report.output.resolve().is_relative_to(home / f) for f in SEARCHED):
+        click.echo(
+            f"warning: {report.output} is outside {home}/pathways/: a data-protection request "
+            "(workbench pathways export|erase) will not find the people in it",
+            err=True,
+        )
     click.echo("Every step is a proposal: a counsellor accepts, changes or rejects it.")
+
+
+@pathways_group.command("synthetic")
+@click.option("--n", "count", type=click.IntRange(1, 1_000_000), default=200, show_default=True)
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    help="NUTS-2 region (repeatable); each is calibrated to its real 2025 long-term "
+    "unemployment share. Default: the Irish PEX cohort (39.2%).",
+)
+@click.option("--seed", type=int, default=None, help="Random seed (default: the fixed one).")
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV to write (replaced only when complete).",
+)
+@handle_errors
+def synthetic_cmd(count: int, regions: tuple[str, ...], seed: int | None, output: Path) -> None:
+    """Write a table of SYNTHETIC jobseekers (made up; to try the pathways out)."""
+    from workbench.pathways.batch import write_atomic
+    from workbench.profiling.synthetic import DEFAULT_SEED, generate_jobseekers
+
+    frame = generate_jobseekers(
+        count, seed=DEFAULT_SEED if seed is None else seed, regions=list(regions) or None
+    )
+    write_atomic(lambda out: frame.to_csv(out, index=False), output)
+    share = float(frame["ltu"].mean())
+    click.echo(
+        f"wrote {len(frame):,} SYNTHETIC jobseekers to {output} "
+        f"({share:.1%} long-term unemployed after 12 months; every row says synthetic=true)"
+    )
+
+
+def _user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown user"
 
 
 def _register_admin() -> None:

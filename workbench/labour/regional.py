@@ -162,7 +162,18 @@ class SkillShare:
 
 def _high_skill_by_group(data: LabourData) -> tuple[pd.Series, list[str]]:
     """Share of ISCO 1-3 among occupied posts by NACE group, pooled over the countries that
-    report occupied posts by occupation and sector (jvs_a_nace2), each at its latest year."""
+    report occupied posts by occupation and sector (jvs_a_nace2), each at its latest year.
+
+    It does not depend on the region, so it is computed once per ``LabourData`` (kept on
+    the object: the pathways ask for many regions' contexts in one batch)."""
+    cached = data.__dict__.get("_high_skill_by_group")
+    if cached is None:
+        cached = _compute_high_skill_by_group(data)
+        data.__dict__["_high_skill_by_group"] = cached
+    return cached[0].copy(), list(cached[1])
+
+
+def _compute_high_skill_by_group(data: LabourData) -> tuple[pd.Series, list[str]]:
     v = data.frame("vacancies")
     occ = v[
         (v["indic_em"] == "JOBOCC")

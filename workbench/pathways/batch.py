@@ -100,6 +100,8 @@ class ScoreReport:
     bands: dict[str, int]
     notes: tuple[str, ...]
     seconds: float
+    threshold: float = 0.5
+    saved: int = 0  # pathways stored for the counsellors' review
 
 
 def _step_values(step: PathwayStep) -> tuple[Any, ...]:
@@ -235,7 +237,7 @@ def score_file(
     *,
     models_dir: str | Path,
     model_version: str | None = None,
-    threshold: float = 0.5,
+    threshold: float | None = None,
     outcomes_path: str | Path | None = None,
     min_n: int = MIN_N,
     key_file: str | Path | None = None,
@@ -243,13 +245,18 @@ def score_file(
     labour: LabourView | None = None,
     progress: bool | None = None,
     echo: Callable[[str], None] | None = None,
+    save: Callable[[list[Pathway]], int] | None = None,
 ) -> ScoreReport:
     """Validate, pseudonymise, score, build and write (see the module doc).
 
     ``model_version`` pins the batch: it fails unless the approved profiling model has
-    that version (a candidate is never used). ``outcomes_path`` is a jobseeker table of
-    *past* participants (with ``programme`` and ``employed_1m_6m``) for return-to-work
-    rates. ``progress``: a bar on stderr (None: only on a terminal).
+    that version (a candidate is never used). ``threshold`` defaults to the one the
+    model's fairness audit judged (``model.threshold``). ``outcomes_path`` is a jobseeker
+    table of *past* participants (with ``programme`` and ``employed_1m_6m``) for
+    return-to-work rates. ``progress``: a bar on stderr (None: only on a terminal).
+    ``save(pathways)`` stores them for the counsellors' review (one transaction); it runs
+    after the file is written to its temporary name and before that is renamed into
+    place, so a failed save leaves no file and a failed write stores nothing.
 
     Raises:
         InvalidInput: any problem found before scoring (the output is not touched).
@@ -262,7 +269,7 @@ def score_file(
     say = echo or (lambda _text: None)
     input_path, output = Path(input_path), Path(output)
     problems = _check_output(input_path, output)
-    if not 0 < threshold < 1:
+    if threshold is not None and not 0 < threshold < 1:
         problems.append(Problem("pathways", "--threshold", "must be between 0 and 1"))
     if problems:
         raise InvalidInput(problems)
@@ -280,6 +287,8 @@ def score_file(
                 )
             ]
         )
+    if threshold is None:
+        threshold = model.threshold
     key = load_key(key_file, home=home)
     outcomes = None
     if outcomes_path is not None:
@@ -301,7 +310,14 @@ def score_file(
     ) as bar:
         pathways = builder.build(frame, risks, str(model.version), progress=bar.update)
     written: list[int] = []
-    write_atomic(lambda out: written.append(write_pathways_csv(pathways, out)), output)
+    saved: list[int] = []
+
+    def write(out: TextIO) -> None:
+        written.append(write_pathways_csv(pathways, out))
+        if save is not None:
+            saved.append(save(pathways))
+
+    write_atomic(write, output)
     counts = Counter(p.risk_band for p in pathways)
     bands = {b: counts.get(b, 0) for b in ("high", "medium", "low")}
     notes = sorted({n for p in pathways for n in p.notes if not n.startswith("The risk interval")})
@@ -315,4 +331,6 @@ def score_file(
         bands=bands,
         notes=tuple(notes[:20]),
         seconds=time.perf_counter() - start,
+        threshold=float(threshold),
+        saved=saved[0] if saved else 0,
     )
