@@ -123,3 +123,26 @@ def test_synthetic_writes_a_valid_labelled_table(run, tmp_path: Path) -> None:  
     bad = run("synthetic", "--region", "XX99", "--output", str(tmp_path / "x.csv"))
     assert bad.exit_code == 2 and "XX99" in bad.stderr
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_pseudonymise_writes_pseudonyms_only(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from workbench.profiling.jobseekers import read_jobseeker_table
+    from workbench.profiling.pseudonym import is_pseudonym, require_pseudonyms
+
+    src = tmp_path / "raw.csv"
+    raw = generate_jobseekers(40, seed=4, regions=["ES61"])
+    raw.to_csv(src, index=False)
+    out = tmp_path / "pseudonymised.csv"
+    result = run("pseudonymise", "--input", str(src), "--output", str(out))
+    assert result.exit_code == 0, result.output
+    table = read_jobseeker_table(out)
+    require_pseudonyms(table)
+    assert table["person_id"].map(is_pseudonym).all() and table["person_id"].nunique() == 40
+    text = out.read_text()
+    assert not any(pid in text for pid in raw["person_id"])
+    # everything else is the same table
+    pd.testing.assert_frame_equal(
+        table.drop(columns="person_id"), read_jobseeker_table(src).drop(columns="person_id")
+    )
+    again = run("pseudonymise", "--input", str(src), "--output", str(src))
+    assert again.exit_code == 2

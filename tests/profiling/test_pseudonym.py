@@ -175,3 +175,20 @@ def test_frame_matches_the_scalar_function(values: list[str | int]) -> None:
     frame = pd.DataFrame({"person_id": pd.Series(values, dtype=object)})
     out = pseudonymise_frame(frame, KEY_B)
     assert list(out["person_id"]) == [pseudonymise(v, KEY_B) for v in values]
+
+
+def test_require_pseudonyms_refuses_raw_ids_without_echoing_them() -> None:
+    import pandas as pd
+
+    from workbench.profiling.pseudonym import require_pseudonyms
+
+    key = b"k" * 32
+    good = pd.DataFrame({"person_id": [pseudonymise("ES-1", key), pseudonymise("ES-2", key)]})
+    assert require_pseudonyms(good) is good
+    raw = pd.DataFrame({"person_id": [pseudonymise("ES-1", key), "ES-SECRET-77", "ES-9"]})
+    with pytest.raises(InvalidInput) as err:
+        require_pseudonyms(raw, source="jobseekers.csv")
+    text = str(err.value)
+    assert "2 row(s) hold a raw id" in text and "rows 2, 3" in text
+    assert "jobseekers.csv" in text and "workbench pathways pseudonymise" in text
+    assert "ES-SECRET-77" not in text and "ES-9" not in text

@@ -161,6 +161,40 @@ def synthetic_cmd(count: int, regions: tuple[str, ...], seed: int | None, output
     )
 
 
+@pathways_group.command("pseudonymise")
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Jobseeker table with the PES's own ids (CSV, CSV.gz or XLSX).",
+)
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV to write with pseudonyms instead of ids (replaced only when complete).",
+)
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), help="Pseudonym key.")
+@click.pass_obj
+@handle_errors
+def pseudonymise_cmd(wb: Workbench, input_path: Path, output: Path, key_file: Path | None) -> None:
+    """Validate a jobseeker table and replace its ids by keyed pseudonyms (for notebooks)."""
+    from workbench.pathways.batch import write_atomic
+    from workbench.profiling.jobseekers import read_jobseeker_table
+    from workbench.profiling.pseudonym import load_key, pseudonymise_frame
+
+    if output.resolve() == input_path.resolve():
+        raise click.BadParameter("is the input file; choose another", param_hint="--output")
+    frame = read_jobseeker_table(input_path)
+    frame = pseudonymise_frame(frame, load_key(key_file, home=wb.settings.home))
+    write_atomic(lambda out: frame.to_csv(out, index=False), output)
+    click.echo(
+        f"wrote {len(frame):,} rows to {output} with pseudonyms instead of ids; "
+        f"keep {input_path} out of the workspace"
+    )
+
+
 def _user() -> str:
     import getpass
 

@@ -39,6 +39,7 @@ __all__ = [
     "load_key",
     "pseudonymise",
     "pseudonymise_frame",
+    "require_pseudonyms",
 ]
 
 KEY_ENV = "WORKBENCH_PSEUDONYM_KEY_FILE"
@@ -188,3 +189,34 @@ def pseudonymise_frame(frame: pd.DataFrame, key: bytes, column: str = "person_id
     out[column] = out[column].map(mapping).astype(str)
     out.attrs["pseudonymised"] = column
     return out
+
+
+def require_pseudonyms(
+    frame: pd.DataFrame, column: str = "person_id", source: str = "<frame>"
+) -> pd.DataFrame:
+    """``frame`` unchanged if every ``column`` value is a pseudonym; else InvalidInput.
+
+    A notebook calls this on a jobseeker table before using it, so raw ids never reach a
+    notebook: the table is pseudonymised outside the workspace's notebooks with
+    ``workbench pathways pseudonymise``. The error names the first rows (1 = the first
+    data row) but never echoes the raw ids.
+    """
+    if column not in frame.columns:
+        raise InvalidInput([Problem(source, column, "column is missing")])
+    bad = [i for i, v in enumerate(frame[column].tolist(), start=1) if not is_pseudonym(v)]
+    if not bad:
+        return frame
+    rows = ", ".join(str(i) for i in bad[:10]) + (
+        f" and {len(bad) - 10} more" if len(bad) > 10 else ""
+    )
+    raise InvalidInput(
+        [
+            Problem(
+                source,
+                column,
+                f"{len(bad)} row(s) hold a raw id, not a pseudonym (rows {rows}); raw ids must "
+                "not reach a notebook: run `workbench pathways pseudonymise --input TABLE "
+                "--output PSEUDONYMISED.csv` and use its output",
+            )
+        ]
+    )
