@@ -15,6 +15,7 @@ def test_init_copies_skeleton_and_data(tmp_path: Path) -> None:
     assert not (home / "data").exists()  # packaged packs are used by name, not copied
     assert (home / "runs").is_dir() and (home / "var").is_dir()
     assert "runs/" in (home / ".gitignore").read_text()
+    assert (home / "pathways").is_dir() and "pathways/" in (home / ".gitignore").read_text()
 
 
 def test_init_never_overwrites(tmp_path: Path) -> None:

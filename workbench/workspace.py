@@ -11,7 +11,10 @@ from workbench.exceptions import InputError
 
 SKELETON_PARTS = ("templates", "case_studies", "shared_models")
 _IGNORE = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "*.pyc")
-_GITIGNORE = "runs/\nvar/\npublished/\ndashboards/\nexports/\nreports/\n.ipynb_checkpoints/\n"
+#: personal data (pathways/: pseudonymised jobseekers' risks) and outputs stay out of git
+_GITIGNORE = (
+    "runs/\nvar/\npublished/\ndashboards/\nexports/\nreports/\npathways/\n.ipynb_checkpoints/\n"
+)
 
 
 def skeleton_root() -> Path:
@@ -59,7 +62,7 @@ def init_workspace(target: Path, cases: Sequence[str] | None = None) -> list[Pat
 
         shutil.copytree(source / part, target / part, ignore=ignore)
         written.append(target / part)
-    for folder in ("runs", "var"):
+    for folder in ("runs", "var", "pathways"):
         (target / folder).mkdir(exist_ok=True)
     gitignore = target / ".gitignore"
     if not gitignore.exists():

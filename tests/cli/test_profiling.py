@@ -62,6 +62,8 @@ def test_train_makes_a_candidate_held_by_the_gate(
     info = wb.registry.show("profiling", "2")
     assert info.status == "candidate" and info.created_by == "Ana Ruiz"
     assert "| age_band | Ana Ruiz |" in info.card_text
+    [event] = [e for e in wb.registry.events("profiling") if e.action == "candidate"]
+    assert "justified by Ana Ruiz: age_band: older workers need" in event.reason
     assert "Art. 6(1)(e) public task" in info.card_text
     assert f"## Counsellor overrides\n\n- {said}\n" in info.card_text
     assert wb.registry.approved("profiling").version == "1"

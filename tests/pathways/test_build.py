@@ -298,3 +298,23 @@ def test_moves_follow_the_transitions_rule(labour, es61_status) -> None:
         if move is not None:
             sim = expected.loc[expected["source"] == source, "similarity"].iloc[0]
             assert move.similarity == pytest.approx(sim, abs=1e-6)
+
+
+def test_a_model_trained_on_synthetic_rows_labels_every_pathway(evidence, labour) -> None:
+    from workbench.pathways.build import SYNTHETIC_MODEL_NOTE
+    from workbench.profiling.model import load_approved_profiling
+
+    frame = pd.DataFrame([person("real-1", "high", synthetic=False)])
+    builder = PathwayBuilder(evidence, labour)
+    risks = StandInModel().predict_risk(frame)
+    [plain] = builder.build(frame, risks, "v")
+    assert not plain.synthetic and SYNTHETIC_MODEL_NOTE not in plain.notes
+    [labelled] = builder.build(frame, risks, "v", model_synthetic=True)
+    assert labelled.synthetic and labelled.notes[0] == SYNTHETIC_MODEL_NOTE
+    assert labelled.steps == plain.steps  # the label changes nothing else
+    # the shipped seed was trained on SYNTHETIC jobseekers, and says so through the pathways
+    seed = load_approved_profiling(SHARED_MODELS)
+    assert seed.trained_on_synthetic
+    frame = frame.assign(isco="", months_employed_24m=10, own_transport=True)
+    [scored] = build_pathways(frame, seed, SHARED_MODELS, labour=labour)
+    assert scored.synthetic and SYNTHETIC_MODEL_NOTE in scored.notes

@@ -4,9 +4,11 @@ file, and the retention purge; on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -131,9 +133,11 @@ def _fill(w: World) -> dict[str, Path]:
     notebook.write_text(json.dumps({"cells": [{"outputs": [{"text": f"{ANA} 0.71"}]}]}))
     table = run / "people.csv"
     table.write_text(f"person,risk\r\n{ANA},0.71\r\n{BEN},0.20\r\n", newline="")
+    packed = w.home / "pathways" / "batch2.csv.gz"  # pathways score --output x.csv.gz
+    packed.write_bytes(gzip.compress(f"person,step\r\n{ANA},1\r\n{CAT},1\r\n".encode()))
     return {
         "batch": batch, "nested": nested, "lines": lines, "blob": blob, "export": export,
-        "notebook": notebook, "table": table,
+        "notebook": notebook, "table": table, "packed": packed,
     }  # fmt: skip
 
 
@@ -173,11 +177,13 @@ def test_erasure_removes_a_person_from_every_table_and_artefact(world: World) ->
     assert report.rows == {
         "pathway_review": 2,
         "pathway": 2,
-        "artefact_rows": 4,
-        "artefact_files": 3,
+        "artefact_rows": 5,
+        "artefact_files": 4,
     }
+    assert gzip.decompress(files["packed"].read_bytes()) == f"person,step\r\n{CAT},1\r\n".encode()
     assert sorted(report.rewritten) == [
         "pathways/batch.csv",
+        "pathways/batch2.csv.gz",
         "pathways/steps.jsonl",
         "runs/es61/monitoring/abc123/people.csv",
     ]
@@ -228,8 +234,8 @@ def test_dry_run_changes_nothing(world: World) -> None:
     assert preview.rows == {
         "pathway_review": 2,
         "pathway": 2,
-        "artefact_rows": 4,
-        "artefact_files": 3,
+        "artefact_rows": 5,
+        "artefact_files": 4,
     }
     assert {name: path.read_bytes() for name, path in files.items()} == before
     assert _tables_naming(world.db, ANA) == {"pathway": 2, "pathway_review": 2}
@@ -274,6 +280,7 @@ def test_export_holds_everything_about_the_person(world: World) -> None:
             3,
             {"person": ANA, "region": "ES61", "step": "2", "reason": "quoted, with comma"},
         ),
+        ("pathways/batch2.csv.gz", 1, {"person": ANA, "step": "1"}),
         ("pathways/steps.jsonl", 1, {"person": ANA}),
         ("runs/es61/monitoring/abc123/people.csv", 1, {"person": ANA, "risk": "0.71"}),
     ]
@@ -377,6 +384,11 @@ def test_the_commands(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPa
         assert "no step kind has 10" in run("overrides").output
         assert "women aged 25-29" in run("overrides", "--min-n", "2").output
         assert json.loads(run("export", ANA).output)["person"] == ANA
+        saved = tmp_path / "out" / "ana.json"
+        assert run("export", ANA, "--output", str(saved)).exit_code == 0
+        assert json.loads(saved.read_text())["person"] == ANA
+        assert stat.S_IMODE(saved.stat().st_mode) == 0o600  # personal data: owner only
+        assert run("export", ANA, "--output", str(saved)).exit_code == 2  # never overwritten
         erased = run("erase", ANA, "--reason", "request", "--yes")
         assert erased.exit_code == 0 and "pathway 2" in erased.output
         assert "summary.json" in erased.output  # listed, still there

@@ -121,6 +121,16 @@ def test_transform_derives_isco_major_transport_and_region(ltu: RegionLtu) -> No
     assert out["region_ltu_share"].tolist() == [46.4, 31.6]
     assert out["region_ltu_imputed"].tolist() == [0.0, 1.0]
     assert out["prior_ltu"].tolist() == [1.0, 0.0]
+    # a table without the optional columns still scores: they count as unknown / none
+    bare = FeatureSet.build(None, frame.columns, ltu).transform(
+        frame.drop(columns=["own_transport", "isco"])
+    )
+    assert bare["own_transport"].tolist() == ["unknown", "unknown"]
+    assert bare["isco_major"].tolist() == ["none", "none"]
+    with pytest.raises(InvalidInput, match="months_employed_24m"):
+        FeatureSet.build(None, frame.columns, ltu).transform(
+            frame.drop(columns="months_employed_24m")
+        )
 
 
 def test_transform_names_missing_columns_and_empty_cells(ltu: RegionLtu) -> None:

@@ -188,3 +188,28 @@ def test_a_justified_protected_feature_is_fitted(strict: TrainedVersion, tmp_pat
     model = ProfilingModel.load(tmp_path)
     assert set(model.input_columns()) & set(PROTECTED) == {"disability"}
     assert model.feature_set == FeatureSet.from_json(strict.files["features.json"])
+
+
+def test_the_shipped_seed_carries_its_override_into_the_log(wb: Workbench, workspace: Path) -> None:
+    [seeded] = [e for e in wb.registry.events("profiling") if e.action == "seeded"]
+    assert seeded.version == "1" and "SYNTHETIC" in (seeded.override or "")
+    assert "0.147" in (seeded.override or "")  # the breaches it overrides are named
+
+
+def test_a_shipped_pointer_may_not_approve_past_the_gate_silently(
+    workspace: Path, db_url: str
+) -> None:
+    import yaml
+
+    pointer = workspace / "shared_models" / "profiling" / "model.yaml"
+    data = yaml.safe_load(pointer.read_text())
+    del data["override"]
+    pointer.write_text(yaml.safe_dump(data))
+    service = Workbench(Settings(home=workspace, db_url=db_url))
+    try:
+        with pytest.raises(InvalidInput) as err:
+            service.registry.versions("profiling")
+        said = " ".join(str(p) for p in err.value.problems)
+        assert "demographic parity" in said and "add `override:`" in said
+    finally:
+        service.close()

@@ -180,6 +180,7 @@ def test_a_gate_blocks_approval_unless_an_override_says_why(wb: Workbench) -> No
         seen.append(info.version)
         return [Problem(f"model {info.name}", "fairness", "false-negative gap 0.12 > 0.05")]
 
+    wb.registry.versions(MODEL)  # the shipped version is seeded before the gate exists
     wb.registry.add_gate(MODEL, gate)
     version = wb.registry.create_candidate(MODEL, trained(0.5), by="Ana", reason="r")
     with pytest.raises(InvalidInput) as caught:
@@ -361,6 +362,7 @@ def test_gates_listed_by_dotted_name_apply_to_every_registry(
 ) -> None:
     from workbench.registry import service
 
+    wb.registry.versions(MODEL)  # the shipped version is seeded before the gate exists
     monkeypatch.setitem(service.GATES, MODEL, f"{__name__}:fairness_gate")
     registry = ModelRegistry(wb.db, wb.settings.shared_models_dir)
     small = TrainedVersion({"findings.csv": b"x"}, "", {"n": 5}, {}, "h")

@@ -10,6 +10,7 @@ a PES id (pseudonymised with the key; the id is never stored or printed).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -143,8 +144,10 @@ def export_cmd(ctx: click.Context, person: str, output: Path | None) -> None:
         click.echo(text, nl=False)
         return
     output.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with output.open("x", encoding="utf-8") as fh:
+    try:  # personal data: readable by its owner only
+        with os.fdopen(
+            os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8"
+        ) as fh:
             fh.write(text)
     except FileExistsError:
         raise click.UsageError(f"{output} already exists; refusing to overwrite it") from None

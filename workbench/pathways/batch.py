@@ -308,7 +308,13 @@ def score_file(
         disable=None if progress is None else not progress,
         leave=False,
     ) as bar:
-        pathways = builder.build(frame, risks, str(model.version), progress=bar.update)
+        pathways = builder.build(
+            frame,
+            risks,
+            str(model.version),
+            progress=bar.update,
+            model_synthetic=model.trained_on_synthetic,
+        )
     written: list[int] = []
     saved: list[int] = []
 

@@ -332,10 +332,13 @@ class PathwayBuilder:
         model_version: str,
         *,
         progress: Callable[[int], None] | None = None,
+        model_synthetic: bool = False,
     ) -> list[Pathway]:
         """Pathways for every row of a validated jobseeker frame, in row order.
 
         ``risks`` is the profiling model's ``predict_risk(frame)`` (same index).
+        ``model_synthetic``: the model was trained on SYNTHETIC rows; every pathway is
+        then labelled synthetic and says why.
         ``progress`` is called with the number of rows done since its last call. Each
         step is computed once per distinct input (region, need groups, evidence groups
         shown, move) found with vectorised keys; the per-row work is only assembling
@@ -345,6 +348,7 @@ class PathwayBuilder:
             InvalidInput: missing columns or risks that do not match the rows.
         """
         _check_inputs(frame, risks)
+        self._model_synthetic = bool(model_synthetic)
         n = len(frame)
         risk = risks["risk"].to_numpy(dtype=float)
         low, high = risks["risk_low"].to_numpy(float), risks["risk_high"].to_numpy(float)
@@ -415,6 +419,8 @@ class PathwayBuilder:
         contexts = [self.labour.context_dict(str(r)) or None for r in region_names]
         if "synthetic" in frame.columns:
             synth |= frame["synthetic"].fillna(False).to_numpy(dtype=bool)
+        if model_synthetic:
+            synth[:] = True
         s0, s1, s2 = steps
         every = max(1, n // 100)
         out: list[Pathway] = []
@@ -457,6 +463,8 @@ class PathwayBuilder:
     def _notes(self, region: str, band: str, move_note: str, straddle: bool) -> tuple[str, ...]:
         """The notes of a pathway: what is missing and why, and the band's rule."""
         notes = [self.labour.context(region)[1], self.evidence.note, move_note]
+        if getattr(self, "_model_synthetic", False):
+            notes.insert(0, SYNTHETIC_MODEL_NOTE)
         if band == "low":
             notes.append(
                 f"Low risk (below {self.low_threshold:g}): a light pathway, job "
@@ -474,6 +482,11 @@ class PathwayBuilder:
         return tuple(dict.fromkeys(n for n in notes if n))
 
 
+#: The note of every pathway scored by a model trained on SYNTHETIC rows.
+SYNTHETIC_MODEL_NOTE = (
+    "SYNTHETIC model: the risk comes from a profiling model trained on made-up jobseekers; "
+    "it describes no real population (retrain it on the PES's own table before real use)."
+)
 _BANDS = ("high", "medium", "low")
 _LTU, _LOW = "long_term_unemployed", "low_skilled"
 _NEEDS = (("general",), (_LOW,), (_LTU,), (_LTU, _LOW))  # index: 2 * ltu + low-skilled
@@ -561,4 +574,5 @@ def build_pathways(
     builder = builder or PathwayBuilder.from_models_dir(
         models_dir, labour, outcomes, threshold=threshold
     )
-    return builder.build(frame, risks, str(model.version))
+    synthetic = bool(getattr(model, "trained_on_synthetic", False))
+    return builder.build(frame, risks, str(model.version), model_synthetic=synthetic)

@@ -28,6 +28,8 @@ byte. Any other file naming the person (and exports or minutes under ``exports/`
 from __future__ import annotations
 
 import csv
+import gzip
+import io
 import json
 import mmap
 import os
@@ -304,9 +306,30 @@ def _in_progress(path: Path) -> bool:
     return path.name.startswith(".") and path.name.endswith(".tmp")
 
 
+def _gzipped(path: Path) -> bool:
+    return path.suffix.lower() == ".gz"
+
+
+def _format(path: Path) -> str:
+    """The record format's suffix: ``.csv`` for ``x.csv`` and for ``x.csv.gz``."""
+    return (path.with_suffix("") if _gzipped(path) else path).suffix.lower()
+
+
 def _names_any(path: Path, needles: list[bytes]) -> bool:
     if path.stat().st_size == 0:
         return False
+    if _gzipped(path):  # search the decompressed bytes, in chunks that overlap
+        overlap, tail = max(len(n) for n in needles) - 1, b""
+        try:
+            with gzip.open(path, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    data, tail = tail + chunk, (tail + chunk)[-overlap:]
+                    if any(n in data for n in needles):
+                        return True
+        except (OSError, EOFError):  # not gzip after all: search the raw bytes
+            pass
+        else:
+            return False
     with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
         return any(data.find(needle) != -1 for needle in needles)
 
@@ -331,11 +354,13 @@ def _records(fh: IO[str], suffix: str) -> Iterator[tuple[str, list[str] | None]]
 
 
 def _open(path: Path) -> IO[str]:
+    if _gzipped(path):
+        return gzip.open(path, "rt", encoding="utf-8", errors="surrogateescape", newline="")
     return path.open(encoding="utf-8", errors="surrogateescape", newline="")
 
 
 def _is_rows(path: Path) -> bool:
-    return path.suffix.lower() in _DELIMITED or path.suffix.lower() in _LINES
+    return _format(path) in _DELIMITED or _format(path) in _LINES
 
 
 def scan(home: Path, pseudonyms: Iterable[str]) -> Found:
@@ -360,7 +385,7 @@ def scan(home: Path, pseudonyms: Iterable[str]) -> Found:
 
 
 def _matching(path: Path, needles: list[str]) -> Iterator[tuple[int, str, list[str] | None]]:
-    suffix = path.suffix.lower()
+    suffix = _format(path)
     header = suffix in _DELIMITED
     with _open(path) as fh:
         for number, (raw, cells) in enumerate(_records(fh, suffix), start=0 if header else 1):
@@ -376,7 +401,7 @@ def records_of(home: Path, pseudonym: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     found = scan(home, [pseudonym])
     for path in sorted(found.rows):
-        suffix = path.suffix.lower()
+        suffix = _format(path)
         header: list[str] = []
         if suffix in _DELIMITED:
             with _open(path) as fh:
@@ -398,23 +423,32 @@ def rewrite_without(path: Path, pseudonyms: Iterable[str]) -> int:
     """Rewrite ``path`` atomically without the records naming ``pseudonyms``; returns how
     many were removed (0: the file is left untouched)."""
     needles = sorted(set(pseudonyms))
-    suffix = path.suffix.lower()
+    suffix = _format(path)
     header = suffix in _DELIMITED
     removed = 0
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
     try:
-        with (
-            os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape", newline="") as out,
-            _open(path) as fh,
-        ):
+        with os.fdopen(fd, "wb") as raw_out, _open(path) as fh:
+            packed = (
+                gzip.GzipFile(fileobj=raw_out, mode="wb", compresslevel=1, mtime=0)
+                if _gzipped(path)
+                else None
+            )
+            out = io.TextIOWrapper(
+                packed or raw_out, encoding="utf-8", errors="surrogateescape", newline=""
+            )
             for number, (raw, _) in enumerate(_records(fh, suffix)):
                 if (number > 0 or not header) and any(n in raw for n in needles):
                     removed += 1
                     continue
                 out.write(raw)
             out.flush()
-            os.fsync(out.fileno())
+            out.detach()
+            if packed is not None:
+                packed.close()  # writes the gzip trailer; raw_out stays open
+            raw_out.flush()
+            os.fsync(raw_out.fileno())
         if removed:
             os.chmod(tmp, path.stat().st_mode & 0o7777)
             os.replace(tmp, path)

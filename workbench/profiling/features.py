@@ -46,6 +46,8 @@ __all__ = [
 LTU_FILE = "eurostat/lfst_r_lfu2ltu__2025__ryb2026.tsv"
 EU_CODE = "EU27_2020"
 LTU_YEARS = ("2025", "2024", "2023")
+#: Optional schema columns a model may read; absent or empty, they count as unknown.
+_OPTIONAL_INPUTS = ("isco", "own_transport")
 #: The default features, in model order (``own_transport`` only when the table has it).
 BASE_FEATURES: tuple[str, ...] = (
     "education",
@@ -262,13 +264,16 @@ class FeatureSet:
         Raises:
             InvalidInput: a needed column is missing or has empty cells (row and column).
         """
+        absent = [c for c in _OPTIONAL_INPUTS if c in self.inputs and c not in frame.columns]
+        if absent:  # an optional column the table leaves out: every cell is empty
+            frame = frame.assign(**{c: pd.Series(pd.NA, index=frame.index) for c in absent})
         missing = [c for c in self.inputs if c not in frame.columns]
         if missing:
             msg = f"missing column(s) the model needs: {', '.join(missing)}"
             raise InvalidInput([Problem(source, "columns", msg)])
         problems = []
         for col in self.inputs:
-            optional = col in ("isco", "own_transport")
+            optional = col in _OPTIONAL_INPUTS
             empty = np.zeros(len(frame), bool) if optional else frame[col].isna().to_numpy()
             if empty.any():
                 rows = ", ".join(str(r) for r in frame.index[empty][:5])

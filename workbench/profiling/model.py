@@ -100,6 +100,8 @@ class ProfilingModel:
         self.version = str(version)
         #: the decision threshold the version's fairness audit judged (from ``audit.json``)
         self.threshold = float(threshold)
+        #: trained on SYNTHETIC rows (from ``audit.json``): its risks describe no real people
+        self.trained_on_synthetic = False
 
     @property
     def features(self) -> list[str]:
@@ -224,13 +226,15 @@ class ProfilingModel:
         if path.is_file():
             path = path.parent
         if (path / MODEL_FILE).is_file():
-            return cls.from_files(
+            model = cls.from_files(
                 (path / MODEL_FILE).read_bytes(),
                 _read(path / FEATURES_FILE),
                 _version_of(path),
                 str(path / MODEL_FILE),
                 _threshold_of(path / AUDIT_FILE),
             )
+            model.trained_on_synthetic = _synthetic_of(path / AUDIT_FILE)
+            return model
         if (path / "model.yaml").is_file():
             return cls._approved(path.parent, path.name)
         if (path / MODEL_NAME / "model.yaml").is_file():
@@ -247,13 +251,15 @@ class ProfilingModel:
         audit = model_path.with_name(AUDIT_FILE)
         if any(Path(f).name == AUDIT_FILE for f in shared.files):
             audit = shared.file_named(AUDIT_FILE)
-        return cls.from_files(
+        model = cls.from_files(
             model_path.read_bytes(),
             _read(shared.file_named(FEATURES_FILE)),
             shared.version,
             str(model_path),
             _threshold_of(audit),
         )
+        model.trained_on_synthetic = _synthetic_of(audit)
+        return model
 
 
 def load_approved_profiling(models_dir: str | Path) -> ProfilingModel:
@@ -283,6 +289,16 @@ def _threshold_of(audit: Path) -> float:
     if not 0 < value < 1:
         raise InvalidInput([Problem(str(audit), "threshold", f"{value!r} is not in (0, 1)")])
     return value
+
+
+def _synthetic_of(audit: Path) -> bool:
+    """Whether a version was trained on SYNTHETIC rows (its ``audit.json`` says so)."""
+    if not audit.is_file():
+        return False
+    try:
+        return bool(json.loads(audit.read_text(encoding="utf-8")).get("trained_on_synthetic"))
+    except (AttributeError, ValueError) as e:
+        raise InvalidInput([Problem(str(audit), "", f"unreadable: {e!r}")]) from e
 
 
 def _version_of(folder: Path) -> str:

@@ -165,6 +165,7 @@ def train_profiling(
         "limits": asdict(limits),
         "breaches": breaches,
         "audit": result.as_dict(),
+        "trained_on_synthetic": bool(synthetic),
     }
     files = model.to_files()
     files[AUDIT_FILE] = (json.dumps(audit_doc, indent=1, sort_keys=True) + "\n").encode()
@@ -314,6 +315,9 @@ def train_candidate(
         frame = read_jobseeker_table(source, require=("ltu",))
         name = str(getattr(source, "name", source))
     trained = train_profiling(frame, policy=policy, source=name, **options)
+    if policy.justifications:  # the registry's log names them too, not only the card
+        used = "; ".join(f"{j.attribute}: {j.reason}" for j in policy.justifications)
+        reason = f"{reason} [protected attributes used as features, justified by {by}: {used}]"
     version = registry.create_candidate(MODEL_NAME, trained, by=by, reason=reason)
     breaches = json.loads(trained.files[AUDIT_FILE])["breaches"]
     return Candidate(version, trained, tuple(breaches))
@@ -370,6 +374,11 @@ def write_seed(model_dir: Path, *, rows: int = SEED_ROWS, version: str = "1") ->
         "reason": "seed version shipped with the workbench, trained on SYNTHETIC "
         f"jobseekers; its fairness audit shows {breaches} breach(es) at the decision "
         "threshold (see the card); retrain on the PES's own table before any use",
+        "override": "workbench maintainers: the seed is approved so that pathways, the "
+        "counsellor view and monitoring can be tried out; it is trained on SYNTHETIC "
+        "jobseekers and its audit breaches the limits: "
+        + "; ".join(json.loads(trained.files[AUDIT_FILE])["breaches"])
+        + ". Retrain on the PES's own table and approve that version (the gate judges it).",
         "kind": KIND,
         "description": DESCRIPTION,
         "files": [f"versions/{version}/{name}" for name in sorted(trained.files)],

@@ -262,6 +262,7 @@ class ModelRegistry:
         approved = model.status == "approved"
         by = str(data.get("approved_by") or data.get("created_by") or "model.yaml")
         reason = str(data.get("reason") or "shipped with the workspace (seeded from model.yaml)")
+        override = str(data.get("override") or "").strip() or None  # a gate's breaches, why
         with self.db.session(write=True) as session:
             row = store.add_seeded_version(
                 session,
@@ -281,10 +282,16 @@ class ModelRegistry:
                 decided_at=utcnow() if approved else None,
                 decision_reason=reason if approved else None,
             )
+            gate = _resolve(self.gates[name]) if approved and name in self.gates else None
+            problems = gate(version_info(row, model_dir)) if gate and row is not None else []
+            if problems and override is None:  # the shipped pointer must say why, as approve
+                raise InvalidInput([*problems, Problem(f"shared_models/{name}/model.yaml",
+                    "override", "approves a version its approval gate blocks: add `override:` "
+                    "with the reason (it is logged)")])  # fmt: skip
             if row is not None:
                 store.add_event(
                     session, name=name, version=model.version, action="seeded", actor=by,
-                    reason=reason,
+                    reason=reason, override=override if problems else None,
                 )  # fmt: skip
 
     # -- writing --------------------------------------------------------------------
@@ -580,13 +587,5 @@ class ModelRegistry:
         return self.model_dir(name) / "model.yaml"
 
 
-__all__ = [
-    "GATES",
-    "STATUSES",
-    "Decision",
-    "EventInfo",
-    "Gate",
-    "ModelRegistry",
-    "ModelSummary",
-    "VersionInfo",
-]
+__all__ = ["GATES", "STATUSES", "Decision", "EventInfo", "Gate", "ModelRegistry", "ModelSummary"]
+__all__ += ["VersionInfo"]
