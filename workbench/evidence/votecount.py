@@ -160,6 +160,20 @@ def _design(cells: pd.DataFrame, terms: list[Term]) -> np.ndarray:
     return np.column_stack([t.indicator(cells) for t in terms])
 
 
+def _factor(cov: np.ndarray) -> np.ndarray:
+    """``A`` with ``A @ A.T == cov`` for a positive semi-definite ``cov``, the same on every
+    machine: from ``numpy.linalg.eigh`` (negative round-off eigenvalues clipped to 0), with
+    each eigenvector's sign fixed so its largest component is positive. LAPACK builds may
+    return eigenvectors with either sign, and ``Generator.multivariate_normal`` would then
+    draw different samples from the same seed (the simulation bounds moved by up to 0.001
+    between two installs)."""
+    values, vectors = np.linalg.eigh(np.asarray(cov, dtype=float))
+    pick = np.abs(vectors).argmax(axis=0)
+    signs = np.sign(vectors[pick, np.arange(vectors.shape[1])])
+    signs[signs == 0] = 1.0
+    return (vectors * signs) * np.sqrt(np.clip(values, 0.0, None))
+
+
 def _probabilities(xb: np.ndarray, cut1: np.ndarray, cut2: np.ndarray) -> np.ndarray:
     """Ordered-probit category probabilities, shape ``xb.shape + (3,)``."""
     low = norm.cdf(cut1 - xb)
@@ -209,9 +223,9 @@ class VoteModel:
         """Simulated probabilities (draws, n, 3) from the parameters' sampling distribution."""
         x = _design(pooled_cells(cells, self.pooled, self.reference), self.terms)
         rng = np.random.default_rng(seed)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            params = rng.multivariate_normal(self.params, self.cov, size=n_draws, method="eigh")
+        params = (
+            self.params + rng.standard_normal((n_draws, len(self.params))) @ _factor(self.cov).T
+        )
         cuts = np.sort(params[:, self.n_terms :], axis=1)
         xb = params[:, : self.n_terms] @ x.T  # (draws, n)
         return _probabilities(xb, cuts[:, :1], cuts[:, 1:2])
