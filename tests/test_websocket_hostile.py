@@ -169,6 +169,10 @@ def test_huge_and_invalid_values_are_refused_on_the_page_and_nothing_invalid_is_
     assert [(f["item"], f["value"]) for f in feedback] == [(item, 3)]
 
 
+#: the flood is at least this many comm messages, however long a loaded machine takes
+FLOOD_MIN = 2000
+
+
 async def _flood(served: Any, workshop_id: int, catalog: Any, seconds: float) -> dict[str, Any]:
     page, http = await _page(served, workshop_id, catalog)
     out: dict[str, Any] = {"who": f"flood-{uuid.uuid4().hex[:6]}"}
@@ -188,7 +192,9 @@ async def _flood(served: Any, workshop_id: int, catalog: Any, seconds: float) ->
         ]
         sent = 0
         start = time.perf_counter()
-        while time.perf_counter() - start < seconds:
+        # at least ``seconds`` and at least FLOOD_MIN messages (a loaded machine sends
+        # slower; the flood's size, not its speed, is what this test is about)
+        while time.perf_counter() - start < seconds or sent < FLOOD_MIN:
             for _ in range(50):
                 model_id, data = messages[sent % len(messages)]
                 await page.send(model_id, data, wait=False)
@@ -240,7 +246,6 @@ def test_a_flood_of_comm_messages_leaves_kernel_and_server_answering(room: Any) 
         f"the same page took {out['after_s']:.1f} s in all; meanwhile another participant's "
         f"fresh page joined and saved in {out['other_s']:.1f} s"
     )
-    assert out["sent"] >= 2000
     assert out["after"].status == "acknowledged", out["after"].message
     assert out["other"].status == "acknowledged", out["other"].message
     assert pt.http_json(f"{served.app_url}workbench/health")["kernels"] >= 1
